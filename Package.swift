@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ufsearch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ufsearch", targets: ["ufsearch"]),
+        .library(name: "UFAnalysis", targets: ["UFAnalysis"]),
+        .library(name: "UFIndex", targets: ["UFIndex"]),
+        .library(name: "UFSearch", targets: ["UFSearch"]),
+        .library(name: "UFServer", targets: ["UFServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // System ICU, linked through pkg-config. The module map names no ICU header:
+        // Swift must never see <unicode/...> (renaming macros, clash with _FoundationICU).
+        .systemLibrary(
+            name: "CICUSystem",
+            path: "Sources/CICUSystem",
+            pkgConfig: "icu-uc icu-i18n",
+            providers: [.apt(["libicu-dev"])]
+        ),
+        // The only code that includes ICU headers; its public header uses plain C types.
+        .target(name: "CICU", dependencies: ["CICUSystem"], path: "Sources/CICU"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "UFAnalysis", dependencies: ["CICU"]),
+        .target(
+            name: "UFIndex",
+            dependencies: ["UFAnalysis", "CZlib", "CZstd"]
+        ),
+        .target(
+            name: "UFSearch",
+            dependencies: ["UFIndex", "UFAnalysis", .product(name: "Collections", package: "swift-collections")]
+        ),
+        .target(
+            name: "UFServer",
+            dependencies: [
+                "UFSearch",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ]
+        ),
+        .executableTarget(
+            name: "ufsearch",
+            dependencies: [
+                "UFAnalysis", "UFIndex", "UFSearch", "UFServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "UFAnalysisTests", dependencies: ["UFAnalysis"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "UFIndexTests", dependencies: ["UFIndex"]),
+        .testTarget(name: "UFSearchTests", dependencies: ["UFSearch"], resources: [.copy("Golden")]),
+        .testTarget(name: "UFServerTests", dependencies: ["UFServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "CLITests", dependencies: [], resources: [.copy("Golden")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// UFIndex: placeholder until its issue lands.

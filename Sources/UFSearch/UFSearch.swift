@@ -1,0 +1,1 @@
+// UFSearch: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// UFServer: placeholder until its issue lands.
