@@ -1,0 +1,37 @@
+/// Character classes the analyser and the matcher agree on.
+public enum CharClass {
+    /// True for Han ideographs (CJK Unified Ideographs and extensions, compatibility
+    /// ideographs, 〇 and 々): the characters matched one by one, and between which
+    /// whitespace is dropped.
+    @inlinable
+    public static func isHan(_ c: UInt32) -> Bool {
+        switch c {
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x3FFFF, 0xF900...0xFAFF, 0x3005, 0x3007:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// True for characters matched one by one, as Han is: Han plus Japanese kana.
+    @inlinable
+    public static func isCharUnit(_ c: UInt32) -> Bool {
+        if isHan(c) { return true }
+        switch c {
+        case 0x3040...0x30FF, 0x31F0...0x31FF: return true
+        default: return false
+        }
+    }
+
+    /// True for the whitespace that separates words (after NFKC, which maps U+3000 and
+    /// U+00A0 to U+0020): space, tab, line breaks and the Unicode line/paragraph separators.
+    @inlinable
+    public static func isSpace(_ c: UInt32) -> Bool {
+        switch c {
+        case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029, 0x1680, 0x2000...0x200A, 0x202F, 0x205F, 0x3000:
+            return true
+        default:
+            return false
+        }
+    }
+}

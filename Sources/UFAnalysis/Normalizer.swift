@@ -1,0 +1,197 @@
+import CICU
+
+/// Normalised text: NFKC with case folding, Traditional→Simplified, and whitespace between
+/// two Han characters removed. Every normalised UTF-16 unit remembers the original byte
+/// range of the source characters it came from, so highlights land on the real characters.
+public struct NormalizedText: Sendable {
+    /// The normalised text, UTF-16.
+    public var text: [UInt16]
+    /// `origStart[i] ..< origEnd[i]` is the original byte range that produced `text[i]`.
+    public var origStart: [Int32]
+    /// See `origStart`.
+    public var origEnd: [Int32]
+
+    /// An empty text.
+    public init() { text = []; origStart = []; origEnd = [] }
+
+    /// The normalised text as a Swift string.
+    public var string: String { String(decoding: text, as: UTF16.self) }
+}
+
+/// NFKC_Casefold + Traditional→Simplified through ICU, applied chunk by chunk (a chunk is a
+/// character plus the combining characters that follow it), with a per-instance cache so
+/// each distinct character costs one ICU call. Not thread-safe: use one per thread.
+public final class Normalizer {
+    private let icu: OpaquePointer
+    /// Per BMP unit: 0 unknown; `single | u` maps to one unit u; `multi | i` maps to `multi[i]`;
+    /// `empty` maps to nothing. `joins` marks units that are not a normalisation boundary.
+    private var table: [UInt32]
+    private var multi: [[UInt16]] = []
+    private var astral: [UInt32: [UInt16]] = [:]
+    private var scratch: [UInt16] = []
+
+    private static let single: UInt32 = 1 << 20
+    private static let multiFlag: UInt32 = 1 << 21
+    private static let empty: UInt32 = 1 << 22
+    private static let joins: UInt32 = 1 << 23
+    private static let known: UInt32 = 1 << 24
+    private static let payload: UInt32 = (1 << 20) - 1
+
+    /// Opens ICU's NFKC_Casefold normaliser and Traditional-Simplified transliterator.
+    public init() throws {
+        var err: Int32 = 0
+        guard let p = cicu_normalizer_open(&err) else { throw AnalysisError.icu(operation: "open normaliser", code: err) }
+        icu = p
+        table = [UInt32](repeating: 0, count: 0x10000)
+    }
+
+    deinit { cicu_normalizer_close(icu) }
+
+    /// Normalises a string (a query, say); original offsets refer to its UTF-8 bytes.
+    public func normalize(_ s: String) -> NormalizedText {
+        var bytes = Array(s.utf8)
+        let decoded = bytes.withUnsafeMutableBytes { DecodedText.decodeUTF8(UnsafeRawBufferPointer($0)) }
+        return normalize(decoded ?? DecodedText(utf16: [], offsets: [0], encoding: .utf8))
+    }
+
+    /// Normalises decoded text, keeping original byte ranges.
+    public func normalize(_ d: DecodedText) -> NormalizedText {
+        var out = NormalizedText()
+        let n = d.utf16.count
+        out.text.reserveCapacity(n)
+        out.origStart.reserveCapacity(n)
+        out.origEnd.reserveCapacity(n)
+        var lastNonSpaceHan = false
+        var spaceRunStart = -1  // index in out where a pending whitespace run began
+        d.utf16.withUnsafeBufferPointer { src in
+            d.offsets.withUnsafeBufferPointer { offs in
+                var i = 0
+                while i < n {
+                    // One chunk: a code point plus following code points without a boundary before them.
+                    var j = i + Self.cpLength(src, i, n)
+                    while j < n, !isBoundary(src, j, n) { j += Self.cpLength(src, j, n) }
+                    let start = offs[i], end = offs[j]
+                    let mapped = map(src, i, j)
+                    i = j
+                    // Emit, applying the Han–whitespace–Han rule.
+                    var k = 0
+                    while k < mapped.count {
+                        let (c, len) = Self.scalar(mapped, k)
+                        if CharClass.isSpace(c) {
+                            if spaceRunStart < 0 { spaceRunStart = out.text.count }
+                        } else {
+                            if spaceRunStart >= 0 {
+                                if lastNonSpaceHan && CharClass.isHan(c) {
+                                    let drop = out.text.count - spaceRunStart
+                                    out.text.removeLast(drop); out.origStart.removeLast(drop); out.origEnd.removeLast(drop)
+                                }
+                                spaceRunStart = -1
+                            }
+                            lastNonSpaceHan = CharClass.isHan(c)
+                        }
+                        for q in k..<(k + len) {
+                            out.text.append(mapped[q]); out.origStart.append(start); out.origEnd.append(end)
+                        }
+                        k += len
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func cpLength(_ s: UnsafeBufferPointer<UInt16>, _ i: Int, _ n: Int) -> Int {
+        let u = s[i]
+        if u & 0xFC00 == 0xD800, i + 1 < n, s[i + 1] & 0xFC00 == 0xDC00 { return 2 }
+        return 1
+    }
+
+    @inline(__always)
+    static func scalar(_ s: ArraySlice<UInt16>, _ k: Int) -> (UInt32, Int) {
+        let u = s[k]
+        if u & 0xFC00 == 0xD800, k + 1 < s.endIndex, s[k + 1] & 0xFC00 == 0xDC00 {
+            return (0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(s[k + 1] & 0x3FF)), 2)
+        }
+        return (UInt32(u), 1)
+    }
+
+    private func isBoundary(_ s: UnsafeBufferPointer<UInt16>, _ j: Int, _ n: Int) -> Bool {
+        let u = s[j]
+        if u < 0x300 { return true }  // Latin-1 and ASCII always start a chunk
+        if u & 0xF800 == 0xD800 {
+            let len = Self.cpLength(s, j, n)
+            let c = len == 2 ? 0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(s[j + 1] & 0x3FF)) : UInt32(u)
+            return cicu_nfkc_boundary_before(icu, Int32(bitPattern: c)) != 0
+        }
+        let e = entry(u)
+        return e & Self.joins == 0
+    }
+
+    /// The normalised form of `s[i..<j]`, from the cache when the chunk is one BMP unit.
+    private func map(_ s: UnsafeBufferPointer<UInt16>, _ i: Int, _ j: Int) -> ArraySlice<UInt16> {
+        if j == i + 1 {
+            let u = s[i]
+            if u < 0x80 {
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(u >= 0x41 && u <= 0x5A ? u + 0x20 : u)
+                return scratch[...]
+            }
+            if u & 0xF800 != 0xD800 {
+                let e = entry(u)
+                if e & Self.single != 0 {
+                    scratch.removeAll(keepingCapacity: true)
+                    scratch.append(UInt16(e & Self.payload))
+                    return scratch[...]
+                }
+                if e & Self.empty != 0 { return [][...] }
+                return multi[Int(e & Self.payload)][...]
+            }
+        }
+        if j == i + 2 {
+            let c = 0x10000 + (UInt32(s[i] & 0x3FF) << 10 | UInt32(s[i + 1] & 0x3FF))
+            if let m = astral[c] { return m[...] }
+            let m = icuNormalize(UnsafeBufferPointer(rebasing: s[i..<j]))
+            astral[c] = m
+            return m[...]
+        }
+        return icuNormalize(UnsafeBufferPointer(rebasing: s[i..<j]))[...]
+    }
+
+    private func entry(_ u: UInt16) -> UInt32 {
+        let e = table[Int(u)]
+        if e & Self.known != 0 { return e }
+        var v = Self.known
+        if cicu_nfkc_boundary_before(icu, Int32(u)) == 0 { v |= Self.joins }
+        if u & 0xF800 == 0xD800 {
+            v |= Self.empty  // lone surrogate halves are never looked up alone
+        } else {
+            var one = [u]
+            let m = one.withUnsafeMutableBufferPointer { icuNormalize(UnsafeBufferPointer($0)) }
+            if m.isEmpty {
+                v |= Self.empty
+            } else if m.count == 1 {
+                v |= Self.single | UInt32(m[0])
+            } else {
+                v |= Self.multiFlag | UInt32(multi.count)
+                multi.append(m)
+            }
+        }
+        table[Int(u)] = v
+        return v
+    }
+
+    private func icuNormalize(_ s: UnsafeBufferPointer<UInt16>) -> [UInt16] {
+        var cap = s.count * 4 + 16
+        while true {
+            var out = [UInt16](repeating: 0, count: cap)
+            let n = out.withUnsafeMutableBufferPointer {
+                cicu_normalize(icu, s.baseAddress, Int32(s.count), $0.baseAddress, Int32(cap))
+            }
+            if n == -2 { cap *= 4; continue }
+            if n < 0 { return Array(s) }  // ICU failure: keep the text as it is
+            out.removeLast(out.count - Int(n))
+            return out
+        }
+    }
+}

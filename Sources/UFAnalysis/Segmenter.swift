@@ -1,0 +1,89 @@
+import CICU
+
+/// The kind of a word token.
+public enum WordKind: UInt8, Sendable, CustomStringConvertible {
+    /// A word of Han (or kana) characters.
+    case han = 0
+    /// A word of letters (Latin, Cyrillic, Hangul, ...).
+    case letter = 1
+    /// A number.
+    case number = 2
+
+    public var description: String {
+        switch self {
+        case .han: return "han"
+        case .letter: return "letter"
+        case .number: return "number"
+        }
+    }
+}
+
+/// One ICU word: a range of UTF-16 units in the normalised text.
+public struct WordSpan: Sendable, Equatable {
+    /// Start offset in the normalised UTF-16 text.
+    public var start: Int32
+    /// End offset (exclusive) in the normalised UTF-16 text.
+    public var end: Int32
+    /// The word's kind.
+    public var kind: WordKind
+}
+
+/// ICU's dictionary-based word BreakIterator (locale zh). Not thread-safe: one per thread.
+public final class Segmenter {
+    private let icu: OpaquePointer
+    private var starts: [Int32] = []
+    private var ends: [Int32] = []
+    private var statuses: [Int32] = []
+
+    /// Opens a word break iterator for `locale`.
+    public init(locale: String = "zh") throws {
+        var err: Int32 = 0
+        guard let p = cicu_breaker_open(locale, &err) else { throw AnalysisError.icu(operation: "open word break iterator", code: err) }
+        icu = p
+    }
+
+    deinit { cicu_breaker_close(icu) }
+
+    /// The words of `text` (numbers, letter words, Han words), in order. Spaces and
+    /// punctuation produce no word.
+    public func words(_ text: [UInt16]) -> [WordSpan] {
+        let n = text.count
+        if n == 0 { return [] }
+        if starts.count < n {
+            starts = [Int32](repeating: 0, count: n)
+            ends = [Int32](repeating: 0, count: n)
+            statuses = [Int32](repeating: 0, count: n)
+        }
+        let count = text.withUnsafeBufferPointer { t in
+            starts.withUnsafeMutableBufferPointer { s in
+                ends.withUnsafeMutableBufferPointer { e in
+                    statuses.withUnsafeMutableBufferPointer { st in
+                        cicu_breaker_words(icu, t.baseAddress, Int32(n), s.baseAddress, e.baseAddress, st.baseAddress)
+                    }
+                }
+            }
+        }
+        guard count > 0 else { return [] }
+        var out = [WordSpan]()
+        out.reserveCapacity(Int(count))
+        for k in 0..<Int(count) {
+            let st = statuses[k]
+            let kind: WordKind = st >= 300 ? .han : st >= 200 ? .letter : .number
+            out.append(WordSpan(start: starts[k], end: ends[k], kind: kind))
+        }
+        return out
+    }
+
+    /// Raw segmentation of `text` without collecting words: the ceiling the analyser is
+    /// measured against. Returns the number of words.
+    public func countWords(_ text: [UInt16]) -> Int {
+        text.withUnsafeBufferPointer { Int(cicu_breaker_count(icu, $0.baseAddress, Int32($0.count))) }
+    }
+
+    /// ICU's version, such as "72.1".
+    public static var icuVersion: String {
+        var buf = [CChar](repeating: 0, count: 32)
+        cicu_version(&buf, 32)
+        return String(cString: buf)
+    }
+}

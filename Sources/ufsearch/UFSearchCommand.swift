@@ -1,0 +1,60 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `ufsearch` command: full-text search for archives of Chinese policy documents.
+struct UFSearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ufsearch",
+        abstract: "Exact, ranked full-text search for archives of Chinese policy documents.",
+        discussion: """
+        A query's Chinese text matches exactly the documents whose normalised text contains it \
+        (NFKC, case folding, Traditional→Simplified), whatever the word segmentation did; \
+        results are ranked with BM25 over ICU words.
+
+        Examples:
+          ufsearch analyze 宗教中國化
+          ufsearch analyze --json - < report.txt
+        """,
+        subcommands: [AnalyzeCommand.self]
+    )
+}
+
+/// An error the CLI reports as one line on stderr with its exit code.
+struct CLIError: Error {
+    /// The one-line message.
+    var message: String
+    /// The process exit code (2 for errors, as grep and rg).
+    var code: Int32 = 2
+}
+
+@main
+enum Main {
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try UFSearchCommand.parseAsRoot()
+            try command.run()
+        } catch let e as CLIError {
+            Output.flush()
+            Output.errorLine(e.message)
+            exit(e.code)
+        } catch let e as ExitCode {
+            Output.flush()
+            exit(e.rawValue)
+        } catch {
+            Output.flush()
+            let code = UFSearchCommand.exitCode(for: error)
+            if code == .success {
+                print(UFSearchCommand.fullMessage(for: error))
+                exit(0)
+            }
+            // Usage mistakes (ValidationError, unknown options) and any other error: one line, exit 2.
+            let msg = UFSearchCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            Output.errorLine(msg.hasPrefix("Error: ") ? String(msg.dropFirst(7)) : msg)
+            exit(2)
+        }
+        Output.flush()
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import UFAnalysis
+
+/// Reads a fixture file's bytes.
+func fixture(_ name: String) throws -> [UInt8] {
+    let url = try #require(Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil))
+    return Array(try Data(contentsOf: url))
+}
+
+/// Token texts of a string.
+func tokenTexts(_ s: String) throws -> [String] {
+    try Analyzer().analyze(text: s).tokens().map(\.text)
+}
+
+struct SegmentationCases {
+    @Test("words and normalisation", arguments: [
+        ("宗教中國化", ["宗教", "中国", "化"]),
+        ("ＱＱ", ["qq"]),
+        ("１２３", ["123"]),
+        ("２０２１年", ["2021", "年"]),
+        ("ＡＢＣ１２３", ["abc123"]),
+        ("Debian ＤＥＢＩＡＮ debian", ["debian", "debian", "debian"]),
+        ("統一戰線", ["统一", "战线"]),
+        ("宗教，中国", ["宗教", "中国"]),
+        ("", []),
+        ("。，！", []),
+    ])
+    func tokens(input: String, expected: [String]) throws {
+        #expect(try tokenTexts(input) == expected)
+    }
+
+    @Test func byteRangesOfTraditionalText() throws {
+        let toks = try Analyzer().analyze(text: "宗教中國化").tokens()
+        #expect(toks.map(\.start) == [0, 6, 12])
+        #expect(toks.map(\.end) == [6, 12, 15])
+        #expect(toks.map(\.position) == [0, 1, 2])
+        #expect(toks.allSatisfy { $0.kind == .han })
+    }
+
+    @Test func linuxKernelIsALetterWordThenHan() throws {
+        let toks = try Analyzer().analyze(text: "Linux内核").tokens()
+        #expect(toks.first?.text == "linux")
+        #expect(toks.first?.kind == .letter)
+        // ICU 72 may split 内核 into 内/核 here; whatever it does, the rest is Han and spells 内核.
+        #expect(toks.dropFirst().allSatisfy { $0.kind == .han })
+        #expect(toks.dropFirst().map(\.text).joined() == "内核")
+    }
+
+    @Test func kinds() throws {
+        let toks = try Analyzer().analyze(text: "版本 3.14 of Linux 系统").tokens()
+        #expect(toks.map(\.kind) == [.han, .number, .letter, .letter, .han])
+        #expect(toks.map(\.text) == ["版本", "3.14", "of", "linux", "系统"])
+    }
+
+    @Test func punctuationAddsAPositionGap() throws {
+        let toks = try Analyzer().analyze(text: "宗教，中国 化").tokens()
+        #expect(toks.map(\.position) == [0, 2, 3])
+    }
+
+    @Test func fullWidthOffsetsPointAtOriginalCharacters() throws {
+        let toks = try Analyzer().analyze(text: "ＱＱ号").tokens()
+        #expect(toks[0].text == "qq")
+        #expect(toks[0].start == 0 && toks[0].end == 6)
+    }
+}
+
+struct NormalizationCases {
+    @Test("normalised text", arguments: [
+        ("ＡＢＣ１２３", "abc123"),
+        ("宗教\n中國化", "宗教中国化"),
+        ("宗教 \r\n 中国", "宗教中国"),
+        ("宗教 abc", "宗教 abc"),
+        ("abc def", "abc def"),
+        ("中　国", "中国"),            // ideographic space between Han
+        ("Straße", "strasse"),
+        ("ﬁ", "fi"),
+        ("e\u{301}", "é"),
+        ("臺灣", "台湾"),
+    ])
+    func normalized(input: String, expected: String) throws {
+        #expect(try Normalizer().normalize(input).string == expected)
+    }
+}
+
+struct DecodingCases {
+    @Test func gb18030Fixture() throws {
+        let bytes = try fixture("gb18030.txt")
+        let a = try Analyzer().analyze(bytes: bytes)
+        #expect(a.encoding == .gb18030)
+        // NFKC maps ， to ,
+        #expect(a.normalized.string.hasPrefix("宗教中国化工作民族团结进步,统一战线。"))
+        let toks = a.tokens()
+        #expect(toks.first?.text == "宗教")
+        // GB18030 uses two bytes per character here: offsets are in the original bytes.
+        #expect(toks.first?.start == 0 && toks.first?.end == 4)
+    }
+
+    @Test func binaryIsRejected() throws {
+        let bytes = try fixture("binary.bin")
+        #expect(throws: AnalysisError.self) { try Analyzer().analyze(bytes: bytes) }
+        #expect(throws: AnalysisError.self) { try Analyzer().analyze(bytes: [0xFF, 0xFE, 0x00, 0x41]) }
+    }
+
+    @Test func emptyFile() throws {
+        let a = try Analyzer().analyze(bytes: try fixture("empty.txt"))
+        #expect(a.tokens().isEmpty)
+        #expect(a.normalized.text.isEmpty)
+    }
+
+    @Test func bomAndCRLF() throws {
+        let a = try Analyzer().analyze(bytes: [0xEF, 0xBB, 0xBF] + Array("统战\r\n工作\r\nABC".utf8))
+        #expect(a.normalized.string == "统战工作\r\nabc")
+        #expect(a.tokens().first?.start == 3)
+    }
+
+    @Test func oneMegabyteSingleLine() throws {
+        let unit = "坚持我国宗教中国化方向，Linux内核３.１４版本；"
+        var s = ""
+        while s.utf8.count < 1 << 20 { s += unit }
+        let bytes = Array(s.utf8)
+        let a = try Analyzer().analyze(bytes: bytes)
+        let toks = a.tokens()
+        #expect(toks.count > 100_000)
+        #expect(toks.last!.end <= bytes.count)
+        #expect(toks.filter { $0.text == "linux" }.count == toks.filter { $0.text == "3.14" }.count)
+    }
+
+    @Test func invalidUTF8ThatIsGB18030() throws {
+        // "中文" in GBK: D6 D0 CE C4.
+        let a = try Analyzer().analyze(bytes: [0xD6, 0xD0, 0xCE, 0xC4])
+        #expect(a.encoding == .gb18030)
+        #expect(a.normalized.string == "中文")
+    }
+}
+
+struct RoundTripProperty {
+    /// For random text, the original bytes at each token's range normalise to that token.
+    @Test func originalBytesNormaliseToToken() throws {
+        let alphabet: [String] = ["宗", "教", "中", "國", "国", "化", "統", "戰", "线", "Ａ", "ｂ", "Q", "x", "１", "9", "，", "。",
+                                  " ", "\n", "\r\n", "　", "-", "é", "e\u{301}", "ﬁ", "臺", "灣", "𠀋", "ß", "Ⅻ", "㈱", "\t"]
+        var rng = SplitMix(seed: 42)
+        let analyzer = try Analyzer()
+        let checker = try Normalizer()
+        for _ in 0..<300 {
+            let len = Int(rng.next() % 40)
+            let s = (0..<len).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            let bytes = Array(s.utf8)
+            let a = analyzer.analyze(text: s)
+            for t in a.tokens() {
+                let original = String(decoding: bytes[t.start..<t.end], as: UTF8.self)
+                let renorm = checker.normalize(original).string
+                // A single source character may expand to more than the token (㈱ → "(株)"):
+                // then the token is part of what the character normalises to.
+                let oneSourceChar = original.unicodeScalars.count == 1
+                #expect(renorm == t.text || (oneSourceChar && renorm.contains(t.text)), "text \(s.debugDescription): token \(t.text) from \(original.debugDescription)")
+            }
+        }
+    }
+}
+
+/// A small deterministic PRNG for property tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
