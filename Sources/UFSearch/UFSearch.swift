@@ -1,1 +1,0 @@
-// UFSearch: placeholder until its issue lands.
