@@ -1,0 +1,101 @@
+// Document table (.docs): per-document lengths for BM25 and metadata records.
+//
+//   body     := lengths records offsets trailer
+//   lengths  := length:u32le{docCount}            ICU word tokens per document (BM25 dl)
+//   records  := record{docCount}
+//   record   := path:str title:str size:varint mtime:i64le hash:u64le year:u16le encoding:u8
+//               storeBlock:varint storeOffset:varint
+//   str      := byteLength:varint utf8-bytes
+//   offsets  := recordOffset:u32le{docCount}      from the start of records
+//   trailer  := docCount:u32le recordsStart:u64le offsetsStart:u64le
+//
+// Lengths come first and fixed-width, so scoring reads a document's length with one load.
+
+import UFAnalysis
+
+/// Writes a document table.
+enum DocTableWriter {
+    static func write(docs: [DocumentInfo], locations: [(block: UInt32, offset: UInt32)], to sink: FileSink) throws {
+        var w = ByteWriter()
+        for d in docs { w.u32LE(d.length) }
+        let recordsStart = UInt64(w.buffer.count)
+        var offsets = [UInt32]()
+        offsets.reserveCapacity(docs.count)
+        var rec = ByteWriter()
+        for (i, d) in docs.enumerated() {
+            offsets.append(UInt32(rec.buffer.count))
+            rec.lengthPrefixed(Array(d.path.utf8))
+            rec.lengthPrefixed(Array(d.title.utf8))
+            rec.varint(d.size)
+            rec.i64LE(d.mtimeNanos)
+            rec.u64LE(d.hash)
+            rec.u16LE(d.year)
+            rec.u8(d.encoding.rawValue)
+            rec.varint(UInt64(locations[i].block))
+            rec.varint(UInt64(locations[i].offset))
+        }
+        w.bytes(rec.buffer)
+        let offsetsStart = UInt64(w.buffer.count)
+        for o in offsets { w.u32LE(o) }
+        w.u32LE(UInt32(docs.count))
+        w.u64LE(recordsStart)
+        w.u64LE(offsetsStart)
+        try sink.write(w)
+    }
+}
+
+/// Reads a mapped document table.
+public struct DocTableReader {
+    let body: UnsafeRawBufferPointer
+    let file: String
+    /// Documents in the segment.
+    public let count: Int
+    let recordsStart: Int
+    let offsetsStart: Int
+    let lengths: UnsafeRawBufferPointer
+
+    init(body: UnsafeRawBufferPointer, file: String) throws {
+        self.body = body
+        self.file = file
+        guard body.count >= 20 else { throw IndexError.corrupt(file: file, detail: "document table too short") }
+        var r = ByteReader(body, file: file)
+        try r.seek(to: body.count - 20)
+        count = Int(try r.u32LE())
+        let rs = try r.u64LE(), os = try r.u64LE()
+        guard rs == UInt64(count) * 4, os >= rs, os <= UInt64(body.count - 20),
+              UInt64(body.count - 20) - os == UInt64(count) * 4 else {
+            throw IndexError.corrupt(file: file, detail: "document table layout out of range")
+        }
+        recordsStart = Int(rs)
+        offsetsStart = Int(os)
+        lengths = UnsafeRawBufferPointer(rebasing: body[0..<count * 4])
+    }
+
+    /// The length (ICU words) of local document `doc`; the caller guarantees `doc < count`.
+    @inline(__always)
+    public func length(_ doc: Int) -> UInt32 {
+        lengths.loadUnaligned(fromByteOffset: doc * 4, as: UInt32.self).littleEndian
+    }
+
+    /// The metadata of local document `doc` and its store location.
+    public func info(_ doc: Int) throws -> (DocumentInfo, block: UInt32, offset: UInt32) {
+        guard doc >= 0 && doc < count else { throw IndexError.corrupt(file: file, detail: "doc \(doc) out of range") }
+        var r = ByteReader(body, file: file)
+        try r.seek(to: offsetsStart + doc * 4)
+        let off = Int(try r.u32LE())
+        guard off < offsetsStart - recordsStart else { throw IndexError.corrupt(file: file, detail: "record offset out of range") }
+        var rec = try r.sub(offset: recordsStart + off, length: offsetsStart - recordsStart - off)
+        let path = String(decoding: try rec.lengthPrefixed(), as: UTF8.self)
+        let title = String(decoding: try rec.lengthPrefixed(), as: UTF8.self)
+        let size = try rec.varint()
+        let mtime = try rec.i64LE()
+        let hash = try rec.u64LE()
+        let year = try rec.u16LE()
+        guard let enc = SourceEncoding(rawValue: try rec.u8()) else { throw IndexError.corrupt(file: file, detail: "bad encoding byte") }
+        let block = try rec.varint32()
+        let offset = try rec.varint32()
+        let info = DocumentInfo(path: path, title: title, size: size, mtimeNanos: mtime, hash: hash, year: year,
+                                encoding: enc, length: length(doc))
+        return (info, block, offset)
+    }
+}

@@ -1,0 +1,80 @@
+import UFAnalysis
+
+/// What the index records about one document besides its postings.
+public struct DocumentInfo: Sendable, Equatable {
+    /// The path as it was reached from the command line (as ripgrep prints it).
+    public var path: String
+    /// The first non-empty line of the text, trimmed (at most 200 characters).
+    public var title: String
+    /// File size in bytes.
+    public var size: UInt64
+    /// Modification time, nanoseconds since the epoch.
+    public var mtimeNanos: Int64
+    /// Content hash of the file's bytes (`Checksum.contentHash`).
+    public var hash: UInt64
+    /// The year taken from the title, the path or the first date in the text; 0 when none.
+    public var year: UInt16
+    /// The encoding the bytes were decoded from.
+    public var encoding: SourceEncoding
+    /// Document length in ICU word tokens (BM25's dl).
+    public var length: UInt32
+
+    /// Creates a record.
+    public init(path: String, title: String, size: UInt64, mtimeNanos: Int64, hash: UInt64, year: UInt16,
+                encoding: SourceEncoding, length: UInt32) {
+        self.path = path; self.title = title; self.size = size; self.mtimeNanos = mtimeNanos
+        self.hash = hash; self.year = year; self.encoding = encoding; self.length = length
+    }
+}
+
+/// Title and year extraction.
+public enum DocumentFacts {
+    /// The first non-empty line of `text`, trimmed, at most 200 characters.
+    public static func title(of text: [UInt16]) -> String {
+        var start = text.first == 0xFEFF ? 1 : 0  // a byte-order mark is not part of the title
+        let n = text.count
+        while start < n {
+            var end = start
+            while end < n && text[end] != 0x0A && text[end] != 0x0D { end += 1 }
+            let line = String(decoding: text[start..<end], as: UTF16.self)
+                .trimmingCharacters(where: { $0.isWhitespace })
+            if !line.isEmpty { return String(line.prefix(200)) }
+            start = end + 1
+        }
+        return ""
+    }
+
+    /// The year named by the title, else the path, else the first date in the first 4,000
+    /// characters of the text (a four-digit 19xx/20xx followed by 年, -, . or /). 0 if none.
+    public static func year(title: String, path: String, text: [UInt16]) -> UInt16 {
+        if let y = firstYear(Array(title.utf16), needsDateMark: false) { return y }
+        if let y = firstYear(Array(path.utf16), needsDateMark: false) { return y }
+        return firstYear(Array(text.prefix(4000)), needsDateMark: true) ?? 0
+    }
+
+    static func firstYear(_ s: [UInt16], needsDateMark: Bool) -> UInt16? {
+        func digit(_ u: UInt16) -> Int? { (0x30...0x39).contains(u) ? Int(u - 0x30) : nil }
+        var i = 0
+        while i + 4 <= s.count {
+            if let a = digit(s[i]), let b = digit(s[i + 1]), let c = digit(s[i + 2]), let d = digit(s[i + 3]),
+               (a == 1 && b == 9) || (a == 2 && b == 0),
+               i == 0 || digit(s[i - 1]) == nil,
+               i + 4 == s.count || digit(s[i + 4]) == nil {
+                if !needsDateMark || (i + 4 < s.count && [0x5E74, 0x2D, 0x2E, 0x2F].contains(s[i + 4])) {
+                    return UInt16(a * 1000 + b * 100 + c * 10 + d)
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension String {
+    func trimmingCharacters(where pred: (Character) -> Bool) -> String {
+        var s = Substring(self)
+        while let f = s.first, pred(f) { s.removeFirst() }
+        while let l = s.last, pred(l) { s.removeLast() }
+        return String(s)
+    }
+}

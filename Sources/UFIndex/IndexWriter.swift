@@ -1,0 +1,389 @@
+import Foundation
+import UFAnalysis
+
+/// Settings of an index writer.
+public struct IndexOptions: Sendable {
+    /// Flush a segment when the in-memory buffers pass this many bytes (all threads together).
+    public var ramBudget: Int = 256 << 20
+    /// Analysis threads (segmentation is the bottleneck).
+    public var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Wait for another writer to finish instead of failing at once.
+    public var waitForLock = false
+    /// How long to wait for the lock.
+    public var lockTimeout: Duration = .seconds(600)
+    /// Merge policy.
+    public var mergePolicy = MergePolicy()
+    /// Largest file indexed, in bytes.
+    public var maxFileBytes = 256 << 20
+
+    /// Defaults.
+    public init() {}
+}
+
+/// Progress of an indexing run.
+public struct IndexProgress: Sendable {
+    /// Files handled so far.
+    public var filesDone = 0
+    /// Files to handle.
+    public var filesTotal = 0
+    /// Bytes read so far.
+    public var bytesDone: Int64 = 0
+    /// Bytes to read.
+    public var bytesTotal: Int64 = 0
+}
+
+/// What a writer run changed.
+public struct ChangeSummary: Sendable, Equatable {
+    /// New documents.
+    public var added = 0
+    /// Documents replaced by a changed file.
+    public var replaced = 0
+    /// Documents removed.
+    public var removed = 0
+    /// Files already indexed and unchanged.
+    public var unchanged = 0
+    /// Files skipped (binary, unreadable, too large).
+    public var skipped = 0
+    /// Bytes of text analysed.
+    public var bytesIndexed: Int64 = 0
+    /// The generation committed (the previous one when nothing changed).
+    public var generation: UInt64 = 0
+    /// True when a new generation was committed.
+    public var committed = false
+}
+
+/// The single writer of an index: it holds the directory's lock from `init` until it is
+/// released, brings the index in line with files (`sync`, `add`, `remove`), and commits
+/// atomically (segments, then tombstones, then the manifest by rename).
+public final class IndexWriter {
+    /// The index directory.
+    public let directory: IndexDirectory
+    /// Options.
+    public let options: IndexOptions
+    private let lock: WriterLock
+    private var manifest: Manifest
+    /// Warnings (skipped files and the like): path and message. Called from worker threads, serially.
+    public var onWarning: (@Sendable (String, String) -> Void)?
+    /// Progress reports. Called from worker threads, serially.
+    public var onProgress: (@Sendable (IndexProgress) -> Void)?
+
+    /// Opens (creating when needed) the index at `path` for writing.
+    public init(path: String, options: IndexOptions = IndexOptions()) throws {
+        directory = IndexDirectory(path: path)
+        self.options = options
+        if !directory.exists { try directory.create() }
+        lock = try WriterLock.acquire(indexDirectory: path, wait: options.waitForLock,
+                                      timeout: options.waitForLock ? options.lockTimeout : nil)
+        manifest = try Manifest.latest(in: path)?.manifest ?? Manifest()
+        // Files of a writer that died before committing are unreferenced: remove them now.
+        _ = try directory.garbageCollect(keep: manifest)
+    }
+
+    /// Releases the lock.
+    public func close() { lock.release() }
+
+    deinit { lock.release() }
+
+    /// The last committed generation.
+    public var generation: UInt64 { manifest.generation }
+
+    // MARK: - Commands
+
+    /// Brings the index in line with the files under `roots`: new files are added, changed
+    /// files (size, mtime, then hash) replaced, and documents under the roots whose files
+    /// are gone removed.
+    public func sync(roots: [String]) throws -> ChangeSummary {
+        let (files, problems) = try FileWalker.walk(roots)
+        for p in problems { onWarning?(p.path, p.message) }
+        let existing = try existingDocuments()
+        var seen = Set(files.map(\.path))
+        for p in problems { seen.insert(p.path) }
+        var deletes = [String]()
+        for (path, _) in existing where !seen.contains(path) {
+            if roots.contains(where: { FileWalker.isUnder(path, root: $0) }),
+               !problems.contains(where: { FileWalker.isUnder(path, root: $0.path) }) {
+                deletes.append(path)
+            }
+        }
+        var jobs = [FoundFile]()
+        var unchanged = 0
+        for f in files {
+            if let e = existing[f.path], e.info.size == UInt64(f.size), e.info.mtimeNanos == f.mtimeNanos {
+                unchanged += 1
+            } else {
+                jobs.append(f)
+            }
+        }
+        var summary = try apply(jobs: jobs, deletes: deletes, existing: existing)
+        summary.unchanged += unchanged
+        return summary
+    }
+
+    /// Adds or replaces files (folders are walked).
+    public func add(paths: [String]) throws -> ChangeSummary {
+        let (files, problems) = try FileWalker.walk(paths)
+        for p in problems { onWarning?(p.path, p.message) }
+        return try apply(jobs: files, deletes: [], existing: try existingDocuments())
+    }
+
+    /// Removes the documents at these paths (a folder removes everything under it).
+    /// Returns the summary; `removed` is 0 when nothing matched.
+    public func remove(paths: [String]) throws -> ChangeSummary {
+        let existing = try existingDocuments()
+        let deletes = existing.keys.filter { p in paths.contains { FileWalker.isUnder(p, root: $0) } }
+        return try apply(jobs: [], deletes: deletes.sorted(), existing: existing)
+    }
+
+    /// Merges all segments into one (tombstoned documents are dropped).
+    public func forceMerge() throws -> ChangeSummary {
+        var s = ChangeSummary()
+        if manifest.segments.count > 1 || manifest.segments.contains(where: { $0.deletedCount > 0 }) {
+            try merge(indices: Array(manifest.segments.indices))
+            s.committed = true
+        }
+        s.generation = manifest.generation
+        return s
+    }
+
+    // MARK: - Applying changes
+
+    struct Existing { var segment: Int; var local: Int; var info: DocumentInfo }
+
+    /// Every live document by path.
+    private func existingDocuments() throws -> [String: Existing] {
+        var out = [String: Existing]()
+        for (si, e) in manifest.segments.enumerated() {
+            let r = try SegmentReader(directory: directory, entry: e)
+            for d in 0..<r.docCount where !r.isDeleted(d) {
+                let info = try r.info(d)
+                out[info.path] = Existing(segment: si, local: d, info: info)
+            }
+        }
+        return out
+    }
+
+    private func apply(jobs: [FoundFile], deletes: [String], existing: [String: Existing]) throws -> ChangeSummary {
+        var summary = ChangeSummary()
+        let result = try indexFiles(jobs, existing: existing)
+        summary.added = result.added
+        summary.replaced = result.replaced.count
+        summary.unchanged = result.unchanged
+        summary.skipped = result.skipped
+        summary.bytesIndexed = result.bytes
+        var toDelete = [Existing]()
+        for p in result.replaced { if let e = existing[p] { toDelete.append(e) } }
+        for p in deletes { if let e = existing[p] { toDelete.append(e) } }
+        summary.removed = deletes.filter { existing[$0] != nil }.count
+        if result.segments.isEmpty && toDelete.isEmpty {
+            summary.generation = manifest.generation
+            return summary
+        }
+        try commit(newSegments: result.segments, deletions: toDelete)
+        summary.committed = true
+        try maybeMerge()
+        summary.generation = manifest.generation
+        return summary
+    }
+
+    /// Writes tombstones and the new manifest. Segments in `newSegments` are already durable.
+    private func commit(newSegments: [SegmentEntry], deletions: [Existing], replacing: (indices: [Int], with: SegmentEntry)? = nil) throws {
+        var next = manifest
+        next.generation += 1
+        let gen = next.generation
+        // Tombstones, per segment.
+        var bySegment = [Int: [Existing]]()
+        for d in deletions { bySegment[d.segment, default: []].append(d) }
+        var written = [String]()
+        for (si, dels) in bySegment {
+            var entry = next.segments[si]
+            let reader = try SegmentReader(directory: directory, entry: entry)
+            var t = reader.tombstones ?? Tombstones(docCount: reader.docCount)
+            var removedTokens: UInt64 = 0
+            for d in dels where !t.contains(d.local) {
+                t.insert(d.local)
+                removedTokens += UInt64(d.info.length)
+            }
+            entry.deletedCount = UInt32(t.count)
+            entry.liveTokenCount = entry.liveTokenCount >= removedTokens ? entry.liveTokenCount - removedTokens : 0
+            entry.delGeneration = gen
+            if entry.deletedCount < entry.docCount {
+                var w = t.body()
+                FileFooter.append(to: &w, kind: .tombstones)
+                let path = directory.tombstonePath(id: entry.id, delGen: gen)
+                try AtomicFile.writeDurable(w.buffer, to: path)
+                written.append(path)
+                entry.fileSizes[FileKind.tombstones.rawValue] = UInt64(w.buffer.count)
+            }
+            next.segments[si] = entry
+        }
+        if let r = replacing {
+            let first = r.indices.min()!
+            var segs = [SegmentEntry]()
+            for (i, s) in next.segments.enumerated() {
+                if i == first { segs.append(r.with) }
+                if !r.indices.contains(i) { segs.append(s) }
+            }
+            next.segments = segs
+        }
+        next.segments.append(contentsOf: newSegments)
+        // Segments with every document deleted leave the index.
+        next.segments.removeAll { $0.docCount > 0 && $0.deletedCount >= $0.docCount }
+        if !written.isEmpty { try Sys.fsyncDirectory(directory.path) }
+        _ = try Manifest.commit(next, to: directory.path)
+        manifest = next
+        _ = try directory.garbageCollect(keep: manifest)
+    }
+
+    private func maybeMerge() throws {
+        while let group = options.mergePolicy.pick(manifest.segments) {
+            try merge(indices: group)
+        }
+    }
+
+    private func merge(indices: [Int]) throws {
+        let readers = try indices.map { try SegmentReader(directory: directory, entry: manifest.segments[$0]) }
+        let id = manifest.nextSegmentId
+        manifest.nextSegmentId += 1
+        let entry = try SegmentMerger.merge(readers, into: directory, id: id)
+        try commit(newSegments: [], deletions: [], replacing: (indices, entry))
+    }
+
+    // MARK: - Parallel indexing
+
+    struct IndexResult {
+        var segments: [SegmentEntry] = []
+        var added = 0
+        var replaced: [String] = []
+        var unchanged = 0
+        var skipped = 0
+        var bytes: Int64 = 0
+    }
+
+    private func indexFiles(_ jobs: [FoundFile], existing: [String: Existing]) throws -> IndexResult {
+        guard !jobs.isEmpty else { return IndexResult() }
+        let lock = NSLock()
+        var next = 0
+        var result = IndexResult()
+        var firstError: Error?
+        var progress = IndexProgress(filesTotal: jobs.count, bytesTotal: jobs.reduce(0) { $0 + $1.size })
+        let threads = max(1, min(options.threads, jobs.count))
+        let budget = max(1 << 20, options.ramBudget / threads)
+        let maxBytes = options.maxFileBytes
+        let directory = self.directory
+        let warn = onWarning
+        let report = onProgress
+        var nextSegmentId = manifest.nextSegmentId
+        func allocateSegmentId() -> UInt64 {
+            lock.lock(); defer { lock.unlock() }
+            let id = nextSegmentId
+            nextSegmentId += 1
+            return id
+        }
+
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            let analyzer: Analyzer
+            do { analyzer = try Analyzer() } catch {
+                lock.lock(); firstError = firstError ?? error; lock.unlock(); return
+            }
+            var buffer = SegmentBuffer()
+            var local = IndexResult()
+            func flush() throws {
+                guard buffer.docCount > 0 else { return }
+                let id = allocateSegmentId()
+                local.segments.append(try SegmentWriter.write(buffer, directory: directory, id: id))
+                buffer = SegmentBuffer()
+            }
+            while true {
+                lock.lock()
+                if firstError != nil { lock.unlock(); break }
+                let i = next
+                next += 1
+                lock.unlock()
+                if i >= jobs.count { break }
+                let f = jobs[i]
+                do {
+                    try Self.indexOne(f, analyzer: analyzer, buffer: buffer, existing: existing[f.path]?.info,
+                                      maxBytes: maxBytes, result: &local, warn: { p, m in
+                                          lock.lock(); warn?(p, m); lock.unlock()
+                                      })
+                    if buffer.memoryBytes + buffer.store.memoryBytes > budget { try flush() }
+                } catch {
+                    lock.lock(); firstError = firstError ?? error; lock.unlock()
+                    break
+                }
+                lock.lock()
+                progress.filesDone += 1
+                progress.bytesDone += f.size
+                report?(progress)
+                lock.unlock()
+            }
+            do { if firstError == nil { try flush() } } catch {
+                lock.lock(); firstError = firstError ?? error; lock.unlock()
+            }
+            lock.lock()
+            result.segments.append(contentsOf: local.segments)
+            result.added += local.added
+            result.replaced.append(contentsOf: local.replaced)
+            result.unchanged += local.unchanged
+            result.skipped += local.skipped
+            result.bytes += local.bytes
+            lock.unlock()
+        }
+        if let e = firstError {
+            // Nothing was committed: remove what this run wrote.
+            for s in result.segments {
+                for k in [FileKind.terms, .postings, .positions, .docs, .store] {
+                    try? Sys.unlink(directory.segmentFilePath(id: s.id, kind: k), ignoreMissing: true)
+                }
+            }
+            throw e
+        }
+        manifest.nextSegmentId = nextSegmentId
+        result.segments.sort { $0.id < $1.id }
+        try Sys.fsyncDirectory(directory.path)
+        return result
+    }
+
+    private static func indexOne(_ f: FoundFile, analyzer: Analyzer, buffer: SegmentBuffer, existing: DocumentInfo?,
+                                 maxBytes: Int, result: inout IndexResult, warn: (String, String) -> Void) throws {
+        if f.size > Int64(maxBytes) {
+            warn(f.path, "skipped: too large (\(f.size) bytes, at most \(maxBytes))")
+            result.skipped += 1
+            return
+        }
+        let bytes: [UInt8]
+        do { bytes = try Sys.readAll(f.path) } catch {
+            warn(f.path, "skipped: \(error)")
+            result.skipped += 1
+            return
+        }
+        let hash = Checksum.contentHash(bytes)
+        if let e = existing, e.hash == hash, e.size == UInt64(bytes.count) {
+            result.unchanged += 1
+            return
+        }
+        let analysis: Analysis
+        do { analysis = try analyzer.analyze(bytes: bytes) } catch let e as AnalysisError {
+            warn(f.path, "skipped: \(e)")
+            result.skipped += 1
+            return
+        }
+        let title = DocumentFacts.title(of: analysis.normalized.text.isEmpty ? [] : Self.decodedForTitle(bytes, analysis))
+        let info = DocumentInfo(path: f.path, title: title, size: UInt64(bytes.count), mtimeNanos: f.mtimeNanos,
+                                hash: hash, year: DocumentFacts.year(title: title, path: f.path, text: analysis.normalized.text),
+                                encoding: analysis.encoding, length: 0)
+        try bytes.withUnsafeBytes { try buffer.add(info: info, analysis: analysis, original: $0) }
+        if existing != nil { result.replaced.append(f.path) } else { result.added += 1 }
+        result.bytes += Int64(bytes.count)
+    }
+
+    /// The title is taken from the original text (as people wrote it), decoded.
+    private static func decodedForTitle(_ bytes: [UInt8], _ a: Analysis) -> [UInt16] {
+        let head = Array(bytes.prefix(4096))
+        if a.encoding == .utf8 {
+            return Array(String(decoding: head, as: UTF8.self).utf16)
+        }
+        return (try? head.withUnsafeBytes { try DecodedText.decode($0) }.utf16)
+            ?? (try? bytes.withUnsafeBytes { try DecodedText.decode($0) }.utf16.prefix(4096).map { $0 }) ?? []
+    }
+}

@@ -1,0 +1,53 @@
+/// Merges segments into one: live documents are renumbered in order, postings are merged
+/// term by term straight from the sources (no re-analysis), stored text is recompressed.
+enum SegmentMerger {
+    static func merge(_ sources: [SegmentReader], into directory: IndexDirectory, id: UInt64) throws -> SegmentEntry {
+        // New ids: the live documents of each source, in order.
+        var remap = [[Int32]]()
+        var docs = [DocumentInfo]()
+        var store = DocStoreBuilder()
+        for s in sources {
+            var m = [Int32](repeating: -1, count: s.docCount)
+            for d in 0..<s.docCount where !s.isDeleted(d) {
+                m[d] = Int32(docs.count)
+                let (info, block, offset) = try s.docs.info(d)
+                docs.append(info)
+                let bytes = try s.store.document(block: block, offset: offset, size: info.size)
+                try bytes.withUnsafeBytes { try store.add($0) }
+            }
+            remap.append(m)
+        }
+        let writer = try SegmentWriter(directory: directory, id: id)
+        var cursors = try sources.map { try $0.terms.cursor() }
+        var heads: [([UInt8], TermInfo)?] = try cursors.indices.map { i in try cursors[i]?.next() }
+        var positions = [UInt32]()
+        while true {
+            // The smallest key among the heads.
+            var minKey: [UInt8]? = nil
+            for h in heads {
+                if let (k, _) = h, minKey == nil || k.lexicographicallyPrecedes(minKey!) { minKey = k }
+            }
+            guard let key = minKey else { break }
+            let hasPos = key.first != TermKind.word.rawValue
+            var enc = PostingsEncoder(hasPositions: hasPos)
+            for i in sources.indices {
+                guard let (k, info) = heads[i], k == key else { continue }
+                var c = try sources[i].postings(info)
+                try c.next()
+                while !c.isExhausted {
+                    let nd = remap[i][Int(c.doc)]
+                    if nd >= 0 {
+                        if hasPos { try c.positions(into: &positions) } else { positions.removeAll(keepingCapacity: true) }
+                        positions.withUnsafeBufferPointer {
+                            enc.add(doc: nd, tf: c.tf, length: docs[Int(nd)].length, positions: $0)
+                        }
+                    }
+                    try c.next()
+                }
+                heads[i] = try cursors[i]!.next()
+            }
+            try writer.addTerm(key: key, encoder: &enc)
+        }
+        return try writer.finish(docs: docs, store: &store)
+    }
+}

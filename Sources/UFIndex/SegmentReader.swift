@@ -1,0 +1,137 @@
+/// One open segment: its files mapped, nothing read beyond their footers and trailers, so
+/// opening costs the same whatever the segment's size.
+public final class SegmentReader: @unchecked Sendable {
+    /// The manifest entry this reader was opened from.
+    public let entry: SegmentEntry
+    /// The term dictionary.
+    public let terms: TermDictionaryReader
+    /// The document table.
+    public let docs: DocTableReader
+    /// The document store.
+    public let store: DocStoreReader
+    /// Deleted documents (nil when none).
+    public let tombstones: Tombstones?
+    let postFile: MappedFile
+    let posFile: MappedFile
+    let postBody: UnsafeRawBufferPointer
+    let posBody: UnsafeRawBufferPointer
+    private let files: [MappedFile]
+
+    /// Opens segment `entry` in `directory`. With `verify`, every file's checksum is checked.
+    public init(directory: IndexDirectory, entry: SegmentEntry, verify: Bool = false) throws {
+        self.entry = entry
+        func open(_ kind: FileKind) throws -> (MappedFile, UnsafeRawBufferPointer) {
+            let f = try MappedFile(path: directory.segmentFilePath(id: entry.id, kind: kind))
+            return (f, try FileFooter.validate(f, kind: kind, verifyChecksum: verify))
+        }
+        let (tf, tb) = try open(.terms)
+        let (pf, pb) = try open(.postings)
+        let (qf, qb) = try open(.positions)
+        let (df, db) = try open(.docs)
+        let (sf, sb) = try open(.store)
+        var all = [tf, pf, qf, df, sf]
+        terms = try TermDictionaryReader(body: tb, file: tf.path)
+        docs = try DocTableReader(body: db, file: df.path)
+        guard docs.count == Int(entry.docCount) else {
+            throw IndexError.corrupt(file: df.path, detail: "holds \(docs.count) documents, the manifest says \(entry.docCount)")
+        }
+        store = try DocStoreReader(body: sb, file: sf.path)
+        if entry.delGeneration != 0 {
+            let f = try MappedFile(path: directory.tombstonePath(id: entry.id, delGen: entry.delGeneration))
+            let body = try FileFooter.validate(f, kind: .tombstones, verifyChecksum: verify)
+            let t = try Tombstones(body: body, docCount: docs.count, file: f.path)
+            guard t.count == Int(entry.deletedCount) else {
+                throw IndexError.corrupt(file: f.path, detail: "marks \(t.count) documents deleted, the manifest says \(entry.deletedCount)")
+            }
+            tombstones = t
+            all.append(f)
+        } else {
+            tombstones = nil
+        }
+        postFile = pf; posFile = qf; postBody = pb; posBody = qb
+        files = all
+    }
+
+    /// Number of documents, deleted ones included.
+    public var docCount: Int { docs.count }
+
+    /// True when local document `doc` is deleted.
+    @inline(__always)
+    public func isDeleted(_ doc: Int) -> Bool { tombstones?.contains(doc) ?? false }
+
+    /// A cursor over a term's postings (with positions when the term has them).
+    public func postings(_ info: TermInfo) throws -> PostingsCursor {
+        let p = try ByteReader(postBody, file: postFile.path).sub(offset: info.postOffset, length: info.postLength)
+        let q: ByteReader? = info.posLength > 0
+            ? try ByteReader(posBody, file: posFile.path).sub(offset: info.posOffset, length: info.posLength) : nil
+        return try PostingsCursor(postings: p, positions: q, df: info.df)
+    }
+
+    /// A term's postings, or nil when the segment lacks the term.
+    public func postings(_ key: [UInt8]) throws -> PostingsCursor? {
+        guard let info = try terms.lookup(key) else { return nil }
+        return try postings(info)
+    }
+
+    /// Number of live documents containing a term: df minus deleted documents that contain it.
+    public func liveDocFreq(_ info: TermInfo) throws -> Int {
+        guard let t = tombstones, entry.deletedCount > 0 else { return info.df }
+        // Probe the postings at each deleted document: cheap while deletions are few.
+        var c = try postings(info)
+        var dead = 0
+        for d in 0..<t.docCount where t.contains(d) {
+            try c.advance(to: Int32(d))
+            if c.isExhausted { break }
+            if c.doc == Int32(d) { dead += 1 }
+        }
+        return info.df - dead
+    }
+
+    /// The metadata of local document `doc`.
+    public func info(_ doc: Int) throws -> DocumentInfo { try docs.info(doc).0 }
+
+    /// The original bytes of local document `doc`.
+    public func original(_ doc: Int) throws -> [UInt8] {
+        let (info, block, offset) = try docs.info(doc)
+        return try store.document(block: block, offset: offset, size: info.size)
+    }
+}
+
+extension SegmentReader {
+    /// Reads every term's postings and positions, every document record and store block.
+    func verifyStructure() throws {
+        var total = 0
+        var positions = [UInt32]()
+        if var c = try terms.cursor() {
+            var prev: [UInt8]? = nil
+            while let (key, info) = try c.next() {
+                if let p = prev, !p.lexicographicallyPrecedes(key) {
+                    throw IndexError.corrupt(file: postFile.path.replacingSuffix(".post", ".terms"), detail: "terms out of order")
+                }
+                prev = key
+                var cur = try postings(info)
+                var n = 0
+                try cur.next()
+                while !cur.isExhausted {
+                    guard Int(cur.doc) < docCount else { throw IndexError.corrupt(file: postFile.path, detail: "doc id \(cur.doc) out of range") }
+                    try cur.positions(into: &positions)
+                    n += 1
+                    try cur.next()
+                }
+                guard n == info.df else { throw IndexError.corrupt(file: postFile.path, detail: "term has \(n) documents, dictionary says \(info.df)") }
+                total += 1
+            }
+        }
+        guard total == terms.termCount else {
+            throw IndexError.corrupt(file: postFile.path.replacingSuffix(".post", ".terms"), detail: "\(total) terms, trailer says \(terms.termCount)")
+        }
+        for d in 0..<docCount { _ = try docs.info(d) }
+        try store.verifyAll()
+    }
+}
+
+extension String {
+    func replacingSuffix(_ old: String, _ new: String) -> String {
+        hasSuffix(old) ? String(dropLast(old.count)) + new : self
+    }
+}

@@ -1,0 +1,230 @@
+// Term dictionary (.terms): the sorted term keys of a segment with where their postings are.
+//
+//   body       := block{blockCount} indexKeys indexTable trailer
+//   block      := postStart:varint posStart:varint count:varint entry{count}
+//   entry      := shared:varint suffixLen:varint suffix:u8{suffixLen}   key = prev[0..<shared] + suffix
+//                 df:varint postLen:varint posLen:varint maxTf:varint
+//                 (a term's postings start where the previous term's end: postStart + Σ postLen)
+//   indexKeys  := (keyLen:varint key){blockCount}            the first key of every block
+//   indexTable := (blockOffset:u32le keyOffset:u32le){blockCount}   from the start of body
+//   trailer    := termCount:u64le blockCount:u32le indexTableStart:u64le
+//
+// Blocks hold up to 32 terms. A lookup binary-searches the index table (straight from the
+// mapped bytes), then scans one block; opening the file reads only the trailer.
+
+/// Terms per dictionary block.
+let termsPerBlock = 32
+
+/// Where a term's postings are, and how many documents it has.
+public struct TermInfo: Sendable, Equatable {
+    /// Documents containing the term (deleted ones included).
+    public var df: Int
+    /// Offset of the term's postings in .post.
+    public var postOffset: Int
+    /// Length of the term's postings.
+    public var postLength: Int
+    /// Offset of its positions in .pos.
+    public var posOffset: Int
+    /// Length of its positions (0: none).
+    public var posLength: Int
+    /// Largest tf over the list.
+    public var maxTf: UInt32
+}
+
+/// Writes a term dictionary, term by term in key order.
+struct TermDictionaryWriter {
+    private var out = ByteWriter()
+    private var block = ByteWriter()
+    private var inBlock = 0
+    private var prevKey: [UInt8] = []
+    private var firstKeys: [[UInt8]] = []
+    private var blockOffsets: [UInt32] = []
+    private(set) var termCount = 0
+    private var postEnd = 0
+    private var posEnd = 0
+
+    mutating func add(key: [UInt8], info: TermInfo) {
+        if inBlock == 0 {
+            blockOffsets.append(UInt32(out.buffer.count))
+            firstKeys.append(key)
+            out.varint(UInt64(info.postOffset))
+            out.varint(UInt64(info.posOffset))
+            prevKey = []
+        }
+        var shared = 0
+        let m = min(prevKey.count, key.count)
+        while shared < m && prevKey[shared] == key[shared] { shared += 1 }
+        block.varint(UInt64(shared))
+        block.lengthPrefixed(key[shared...])
+        block.varint(UInt64(info.df))
+        block.varint(UInt64(info.postLength))
+        block.varint(UInt64(info.posLength))
+        block.varint(UInt64(info.maxTf))
+        prevKey = key
+        inBlock += 1
+        termCount += 1
+        if inBlock == termsPerBlock { closeBlock() }
+    }
+
+    private mutating func closeBlock() {
+        guard inBlock > 0 else { return }
+        out.varint(UInt64(inBlock))
+        out.bytes(block.buffer)
+        block.buffer.removeAll(keepingCapacity: true)
+        inBlock = 0
+    }
+
+    mutating func write(to sink: FileSink) throws {
+        closeBlock()
+        var keyOffsets = [UInt32]()
+        for k in firstKeys {
+            keyOffsets.append(UInt32(out.buffer.count))
+            out.lengthPrefixed(k)
+        }
+        let tableStart = UInt64(out.buffer.count)
+        for (b, k) in zip(blockOffsets, keyOffsets) { out.u32LE(b); out.u32LE(k) }
+        out.u64LE(UInt64(termCount))
+        out.u32LE(UInt32(firstKeys.count))
+        out.u64LE(tableStart)
+        try sink.write(out)
+    }
+}
+
+/// Reads a mapped term dictionary.
+public struct TermDictionaryReader {
+    let body: UnsafeRawBufferPointer
+    let file: String
+    /// Number of terms.
+    public let termCount: Int
+    let blockCount: Int
+    let tableStart: Int
+
+    init(body: UnsafeRawBufferPointer, file: String) throws {
+        self.body = body
+        self.file = file
+        guard body.count >= 20 else { throw IndexError.corrupt(file: file, detail: "term dictionary too short") }
+        var r = ByteReader(body, file: file)
+        try r.seek(to: body.count - 20)
+        let tc = try r.u64LE()
+        blockCount = Int(try r.u32LE())
+        let ts = try r.u64LE()
+        guard ts <= UInt64(body.count - 20), UInt64(body.count - 20) - ts == UInt64(blockCount) * 8,
+              tc <= UInt64(blockCount) * UInt64(termsPerBlock) else {
+            throw IndexError.corrupt(file: file, detail: "term dictionary layout out of range")
+        }
+        termCount = Int(tc)
+        tableStart = Int(ts)
+    }
+
+    private func blockEntry(_ b: Int) throws -> (blockOffset: Int, key: UnsafeRawBufferPointer) {
+        var r = ByteReader(body, file: file)
+        try r.seek(to: tableStart + b * 8)
+        let bo = Int(try r.u32LE()), ko = Int(try r.u32LE())
+        guard bo < tableStart, ko < tableStart else { throw IndexError.corrupt(file: file, detail: "block index out of range") }
+        try r.seek(to: ko)
+        return (bo, try r.lengthPrefixed())
+    }
+
+    /// The last block whose first key is ≤ `key` (nil if `key` sorts before every term).
+    private func block(for key: [UInt8]) throws -> Int? {
+        var lo = 0, hi = blockCount  // find first block with firstKey > key
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let k = try blockEntry(mid).key
+            if compare(k, key) <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == 0 ? nil : lo - 1
+    }
+
+    /// The term `key`, or nil when the segment lacks it.
+    public func lookup(_ key: [UInt8]) throws -> TermInfo? {
+        guard let b = try block(for: key) else { return nil }
+        var c = try TermCursor(dict: self, block: b)
+        while let (k, info) = try c.next() {
+            let cmp = compare(k, key)
+            if cmp == 0 { return info }
+            if cmp > 0 { return nil }
+        }
+        return nil
+    }
+
+    /// All terms whose key starts with `prefix`, in order.
+    public func prefixScan(_ prefix: [UInt8], _ body: ([UInt8], TermInfo) throws -> Void) throws {
+        var c: TermCursor
+        if let b = try block(for: prefix) { c = try TermCursor(dict: self, block: b) } else if blockCount > 0 {
+            c = try TermCursor(dict: self, block: 0)
+        } else { return }
+        while let (k, info) = try c.next() {
+            if k.starts(with: prefix) { try body(k, info) } else if compare(k, prefix) > 0 { return }
+        }
+    }
+
+    /// A cursor over every term in order.
+    public func cursor() throws -> TermCursor? {
+        blockCount == 0 ? nil : try TermCursor(dict: self, block: 0)
+    }
+
+    func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+
+    func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+
+    /// Iterates terms from the start of a block onwards, across blocks.
+    public struct TermCursor {
+        let dict: TermDictionaryReader
+        var block: Int
+        var r: ByteReader
+        var remaining = 0
+        var key: [UInt8] = []
+        var postOffset = 0
+        var posOffset = 0
+
+        init(dict: TermDictionaryReader, block: Int) throws {
+            self.dict = dict
+            self.block = block - 1
+            r = ByteReader(dict.body, file: dict.file)
+            try enter(block)
+        }
+
+        private mutating func enter(_ b: Int) throws {
+            block = b
+            let (off, _) = try dict.blockEntry(b)
+            try r.seek(to: off)
+            postOffset = try r.varintInt()
+            posOffset = try r.varintInt()
+            remaining = try r.varintInt()
+            guard remaining > 0, remaining <= termsPerBlock else { throw r.corrupt("bad term block size \(remaining)") }
+            key = []
+        }
+
+        /// The next term and its info, or nil at the end.
+        public mutating func next() throws -> ([UInt8], TermInfo)? {
+            if remaining == 0 {
+                if block + 1 >= dict.blockCount { return nil }
+                try enter(block + 1)
+            }
+            let shared = try r.varintInt()
+            guard shared <= key.count else { throw r.corrupt("bad shared prefix \(shared)") }
+            let suffix = try r.lengthPrefixed()
+            key.removeLast(key.count - shared)
+            key.append(contentsOf: suffix)
+            let df = try r.varintInt()
+            let pl = try r.varintInt()
+            let ql = try r.varintInt()
+            let maxTf = try r.varint32()
+            guard df > 0 else { throw r.corrupt("term with no documents") }
+            let info = TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf)
+            postOffset += pl
+            posOffset += ql
+            remaining -= 1
+            return (key, info)
+        }
+    }
+}
