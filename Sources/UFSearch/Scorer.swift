@@ -1,0 +1,173 @@
+// Ranking.
+//
+// score(d) = Σ_w  idf(w) · tf(w,d)·(k1+1) / (tf(w,d) + k1·(1 − b + b·dl(d)/avgdl))      BM25 over ICU words
+//          + Σ_s  phraseWeight · idf(s) · occ(s,d)·(k1+1) / (occ(s,d) + k1·(1 − b + b·dl(d)/avgdl))
+//          + Σ_(s,t) proximityWeight · (idf(s) + idf(t)) / 2 / (1 + gap(s,t,d) / 8)
+//
+//   w    the distinct ICU words of the query's positive terms and phrases
+//   idf  ln(1 + (N − df + 0.5) / (df + 0.5)), N live documents, df live documents with w
+//   k1 = 1.2, b = 0.75; dl is the document length in ICU words, avgdl its mean over live documents
+//   s    a positive term or phrase of two or more words; occ = its exact occurrences in d;
+//        idf(s) = Σ idf of its words (the phrase boost: whole-run matches beat scattered words)
+//   (s,t) consecutive positive terms of the query found in d; gap = the smallest distance in
+//        units between an occurrence of s and one of t (the proximity boost)
+//
+// Statistics are global over all segments (df sums live documents across segments), so a
+// document's score does not depend on the segment layout. Ties break on the global doc id.
+
+import Foundation
+
+/// BM25 constants and boost weights.
+public enum Scoring {
+    /// BM25 k1.
+    public static let k1 = 1.2
+    /// BM25 b.
+    public static let b = 0.75
+    /// Weight of the phrase boost.
+    public static let phraseWeight = 0.5
+    /// Weight of the proximity boost.
+    public static let proximityWeight = 0.5
+
+    /// BM25 inverse document frequency.
+    public static func idf(df: Int, n: Int) -> Double {
+        log(1 + (Double(n) - Double(df) + 0.5) / (Double(df) + 0.5))
+    }
+
+    /// BM25 term-frequency part.
+    public static func tfPart(tf: Double, dl: Double, avgdl: Double) -> Double {
+        guard tf > 0 else { return 0 }
+        let norm = avgdl > 0 ? (1 - b + b * dl / avgdl) : 1
+        return tf * (k1 + 1) / (tf + k1 * norm)
+    }
+}
+
+/// One line of `--explain`.
+public struct TermExplanation: Sendable, Equatable {
+    /// The word, phrase or pair.
+    public var term: String
+    /// What kind of contribution: "word", "phrase" or "proximity".
+    public var kind: String
+    /// Occurrences in the document (for proximity: the gap in units).
+    public var tf: Int
+    /// Live documents containing it (0 for proximity).
+    public var df: Int
+    /// Its idf.
+    public var idf: Double
+    /// Its contribution to the score.
+    public var score: Double
+}
+
+/// Why a hit scored what it did.
+public struct Explanation: Sendable, Equatable {
+    /// Document length in ICU words.
+    public var dl: Int
+    /// Average document length.
+    public var avgdl: Double
+    /// Live documents.
+    public var n: Int
+    /// Per-term contributions.
+    public var terms: [TermExplanation]
+}
+
+import UFIndex
+
+/// Collection statistics for one query over all segments.
+struct GlobalStats {
+    let n: Int
+    let avgdl: Double
+    /// Distinct words of the query (term keys), with live df and idf.
+    var words: [(key: [UInt8], text: String, df: Int, idf: Double)] = []
+    /// Index into `words` by key.
+    var wordIndex: [[UInt8]: Int] = [:]
+
+    init(snapshot: IndexSnapshot, sequences: [SequenceQuery]) throws {
+        n = snapshot.liveDocCount
+        avgdl = snapshot.averageLength
+        for s in sequences {
+            for (k, t) in zip(s.words, s.wordTexts) where wordIndex[k] == nil {
+                var df = 0
+                for seg in snapshot.segments {
+                    if let info = try seg.terms.lookup(k) { df += try seg.liveDocFreq(info) }
+                }
+                wordIndex[k] = words.count
+                words.append((k, t, df, Scoring.idf(df: df, n: n)))
+            }
+        }
+    }
+
+    /// idf of a sequence: the sum of its words' idfs.
+    func idf(of s: SequenceQuery) -> Double {
+        s.words.reduce(0) { $0 + (wordIndex[$1].map { words[$0].idf } ?? 0) }
+    }
+}
+
+/// Scores the documents of one segment, visited in increasing doc order.
+struct SegmentScorer {
+    let segment: SegmentReader
+    let stats: GlobalStats
+    let sequences: [SequenceQuery]
+    let occurrences: [String: [Int32: [UInt32]]]
+    var cursors: [PostingsCursor?]
+
+    init(segment: SegmentReader, stats: GlobalStats, sequences: [SequenceQuery], occurrences: [String: [Int32: [UInt32]]]) throws {
+        self.segment = segment
+        self.stats = stats
+        self.sequences = sequences
+        self.occurrences = occurrences
+        cursors = try stats.words.map { w in try segment.postings(w.key) }
+    }
+
+    mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
+        let dl = Double(segment.docs.length(Int(doc)))
+        var total = 0.0
+        var parts = [TermExplanation]()
+        for i in cursors.indices {
+            guard cursors[i] != nil else { continue }
+            try cursors[i]!.advance(to: doc)
+            guard cursors[i]!.doc == doc else { continue }
+            let tf = Double(cursors[i]!.tf)
+            let w = stats.words[i]
+            let s = w.idf * Scoring.tfPart(tf: tf, dl: dl, avgdl: stats.avgdl)
+            total += s
+            if explain { parts.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: w.idf, score: s)) }
+        }
+        // Phrase boost.
+        var found = [(SequenceQuery, [UInt32])]()
+        for s in sequences {
+            guard let starts = occurrences[s.normalized]?[doc], !starts.isEmpty else { continue }
+            found.append((s, starts))
+            if s.words.count >= 2 {
+                let idf = stats.idf(of: s)
+                let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(starts.count), dl: dl, avgdl: stats.avgdl)
+                total += v
+                if explain { parts.append(TermExplanation(term: s.normalized, kind: "phrase", tf: starts.count, df: 0, idf: idf, score: v)) }
+            }
+        }
+        // Proximity boost between consecutive terms of the query.
+        if found.count >= 2 {
+            for k in 1..<found.count where found[k - 1].0.normalized != found[k].0.normalized {
+                let gap = Self.minGap(found[k - 1].1, found[k].1)
+                let idf = (stats.idf(of: found[k - 1].0) + stats.idf(of: found[k].0)) / 2
+                let v = Scoring.proximityWeight * idf / (1 + Double(gap) / 8)
+                total += v
+                if explain {
+                    parts.append(TermExplanation(term: found[k - 1].0.normalized + "~" + found[k].0.normalized, kind: "proximity",
+                                                 tf: gap, df: 0, idf: idf, score: v))
+                }
+            }
+        }
+        return (total, explain ? Explanation(dl: Int(dl), avgdl: stats.avgdl, n: stats.n, terms: parts) : nil)
+    }
+
+    /// Smallest |a − b| over two sorted lists.
+    static func minGap(_ a: [UInt32], _ b: [UInt32]) -> Int {
+        var i = 0, j = 0
+        var best = Int.max
+        while i < a.count && j < b.count {
+            let d = Int(a[i]) - Int(b[j])
+            best = min(best, abs(d))
+            if d < 0 { i += 1 } else { j += 1 }
+        }
+        return best
+    }
+}

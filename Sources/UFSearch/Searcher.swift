@@ -1,0 +1,204 @@
+import UFAnalysis
+import UFIndex
+
+/// How to run a query.
+public struct SearchOptions: Sendable {
+    /// Hits to return (ignored with `all`).
+    public var limit = 10
+    /// Hits to skip.
+    public var offset = 0
+    /// Return every hit.
+    public var all = false
+    /// Attach an `Explanation` to each hit.
+    public var explain = false
+    /// Each ICU word of a bare term must match somewhere, rather than the whole run.
+    public var loose = false
+    /// Defaults.
+    public init() {}
+}
+
+/// One ranked document.
+public struct SearchHit: Sendable {
+    /// 1-based rank.
+    public var rank: Int
+    /// Global document id in this snapshot.
+    public var id: Int
+    /// The document's metadata.
+    public var info: DocumentInfo
+    /// Its score.
+    public var score: Double
+    /// The score's breakdown, with `--explain`.
+    public var explanation: Explanation?
+}
+
+/// The answer to a query.
+public struct SearchResults: Sendable {
+    /// Matching documents in all.
+    public var total: Int
+    /// The requested page of hits, best first.
+    public var hits: [SearchHit]
+    /// The compiled query.
+    public var plan: QueryPlan
+}
+
+/// Runs queries against one snapshot. Not thread-safe (it owns an analyser): one per thread.
+public final class Searcher {
+    /// The snapshot searched.
+    public let snapshot: IndexSnapshot
+    /// The analyser used for queries and highlighting.
+    public let analyzer: Analyzer
+
+    /// A searcher over `snapshot`.
+    public init(snapshot: IndexSnapshot, analyzer: Analyzer? = nil) throws {
+        self.snapshot = snapshot
+        self.analyzer = try analyzer ?? Analyzer()
+    }
+
+    /// Parses, compiles and runs `query`.
+    public func search(_ query: String, options: SearchOptions = SearchOptions()) throws -> SearchResults {
+        let node = try QueryParser.parse(query)
+        let plan = QueryCompiler(analyzer: analyzer, loose: options.loose).compile(node)
+        return try run(plan, options: options)
+    }
+
+    /// Matching documents of a plan, without ranking: global ids in order.
+    public func matchingIDs(_ plan: QueryPlan) throws -> [Int] {
+        var out = [Int]()
+        for (si, seg) in snapshot.segments.enumerated() {
+            var ctx = SegmentContext(segment: seg)
+            for d in try eval(plan, &ctx, nil) { out.append(snapshot.bases[si] + Int(d)) }
+        }
+        return out
+    }
+
+    /// Runs a compiled plan.
+    public func run(_ plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
+        let sequences = plan.positiveSequences
+        let stats = try GlobalStats(snapshot: snapshot, sequences: sequences)
+        var scored = [(score: Double, id: Int, seg: Int, local: Int32, explain: Explanation?)]()
+        for (si, seg) in snapshot.segments.enumerated() {
+            var ctx = SegmentContext(segment: seg)
+            let docs = try eval(plan, &ctx, nil)
+            if docs.isEmpty { continue }
+            var scorer = try SegmentScorer(segment: seg, stats: stats, sequences: sequences, occurrences: ctx.occurrences)
+            for d in docs {
+                let (s, e) = try scorer.score(d, explain: options.explain)
+                scored.append((s, snapshot.bases[si] + Int(d), si, d, e))
+            }
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
+        let total = scored.count
+        let start = min(options.offset, total)
+        let end = options.all ? total : min(total, start + max(0, options.limit))
+        var hits = [SearchHit]()
+        for (i, s) in scored[start..<end].enumerated() {
+            let info = try snapshot.segments[s.seg].info(Int(s.local))
+            hits.append(SearchHit(rank: start + i + 1, id: s.id, info: info, score: s.score, explanation: s.explain))
+        }
+        return SearchResults(total: total, hits: hits, plan: plan)
+    }
+
+    // MARK: - Boolean evaluation per segment
+
+    struct SegmentContext {
+        let segment: SegmentReader
+        /// Occurrence starts of each positive sequence (by normalised text) per document.
+        var occurrences: [String: [Int32: [UInt32]]] = [:]
+    }
+
+    /// Sorted local doc ids matching `plan` (deleted excluded), optionally within `domain`.
+    func eval(_ plan: QueryPlan, _ ctx: inout SegmentContext, _ domain: [Int32]?) throws -> [Int32] {
+        switch plan {
+        case .nothing:
+            return []
+        case .sequence(let s):
+            let m = try SequenceMatcher(s.units).matches(in: ctx.segment)
+            var byDoc = ctx.occurrences[s.normalized] ?? [:]
+            for (d, starts) in m { byDoc[d] = starts }
+            ctx.occurrences[s.normalized] = byDoc
+            let docs = m.map(\.doc)
+            return domain.map { intersect(docs, $0) } ?? docs
+        case .title, .path, .year:
+            return try filter(plan, ctx.segment, domain)
+        case .and(let children):
+            // Positive text first (cheapest to narrow), then filters, then exclusions.
+            let positives = children.filter { if case .not = $0 { return false }; return true }
+            let ordered = positives.filter { !$0.isFilter } + positives.filter(\.isFilter)
+            var cur = domain
+            for c in ordered {
+                cur = try eval(c, &ctx, cur)
+                if cur!.isEmpty { return [] }
+            }
+            var result = cur ?? []
+            for case .not(let c) in children {
+                let excluded = try eval(c, &ctx, result)
+                result = subtract(result, excluded)
+            }
+            return result
+        case .or(let children):
+            var acc = [Int32]()
+            for c in children { acc = union(acc, try eval(c, &ctx, domain)) }
+            return acc
+        case .not(let c):
+            // A bare exclusion (not produced by the parser): everything live but c.
+            let all = (0..<Int32(ctx.segment.docCount)).filter { !ctx.segment.isDeleted(Int($0)) }
+            return subtract(domain ?? all, try eval(c, &ctx, domain))
+        }
+    }
+
+    private func filter(_ plan: QueryPlan, _ seg: SegmentReader, _ domain: [Int32]?) throws -> [Int32] {
+        let docs = domain ?? (0..<Int32(seg.docCount)).filter { !seg.isDeleted(Int($0)) }
+        var out = [Int32]()
+        for d in docs {
+            let info = try seg.info(Int(d))
+            let ok: Bool
+            switch plan {
+            case .title(let t): ok = analyzer.normalizer.normalize(info.title).string.contains(t)
+            case .path(let p): ok = info.path.contains(p)
+            case .year(let lo, let hi): ok = info.year != 0 && (lo.map { Int(info.year) >= $0 } ?? true) && (hi.map { Int(info.year) <= $0 } ?? true)
+            default: ok = false
+            }
+            if ok { out.append(d) }
+        }
+        return out
+    }
+}
+
+extension QueryPlan {
+    var isFilter: Bool {
+        switch self {
+        case .title, .path, .year: return true
+        default: return false
+        }
+    }
+}
+
+func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+    var out = [Int32]()
+    var i = 0, j = 0
+    while i < a.count && j < b.count {
+        if a[i] == b[j] { out.append(a[i]); i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
+    }
+    return out
+}
+
+func union(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+    var out = [Int32]()
+    out.reserveCapacity(a.count + b.count)
+    var i = 0, j = 0
+    while i < a.count || j < b.count {
+        if j >= b.count || (i < a.count && a[i] < b[j]) { out.append(a[i]); i += 1 } else if i >= a.count || b[j] < a[i] { out.append(b[j]); j += 1 } else { out.append(a[i]); i += 1; j += 1 }
+    }
+    return out
+}
+
+func subtract(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+    var out = [Int32]()
+    var j = 0
+    for x in a {
+        while j < b.count && b[j] < x { j += 1 }
+        if j < b.count && b[j] == x { continue }
+        out.append(x)
+    }
+    return out
+}
