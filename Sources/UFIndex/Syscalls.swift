@@ -1,0 +1,302 @@
+// The only file in UFIndex that talks to the C library's I/O functions.
+//
+// Every wrapper retries on EINTR and turns failures into `IndexError.io(path:errno:op:)`.
+// Functions taking a file descriptor also take the path it was opened from, for messages.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#else
+#error("unsupported platform")
+#endif
+
+// File-scope shims: inside `enum Sys` the static members would shadow these C names.
+private typealias CStat = stat
+private func c_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
+private func c_close(_ fd: Int32) -> Int32 { close(fd) }
+private func c_read(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }
+private func c_pread(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int, _ off: off_t) -> Int { pread(fd, buf, n, off) }
+private func c_write(_ fd: Int32, _ buf: UnsafeRawPointer?, _ n: Int) -> Int { write(fd, buf, n) }
+private func c_pwrite(_ fd: Int32, _ buf: UnsafeRawPointer?, _ n: Int, _ off: off_t) -> Int { pwrite(fd, buf, n, off) }
+private func c_fsync(_ fd: Int32) -> Int32 { fsync(fd) }
+private func c_rename(_ a: String, _ b: String) -> Int32 { rename(a, b) }
+private func c_unlink(_ path: String) -> Int32 { unlink(path) }
+private func c_mkdir(_ path: String, _ mode: mode_t) -> Int32 { mkdir(path, mode) }
+private func c_stat(_ path: String, _ st: inout CStat) -> Int32 { stat(path, &st) }
+private func c_fstat(_ fd: Int32, _ st: inout CStat) -> Int32 { fstat(fd, &st) }
+private func c_flock(_ fd: Int32, _ op: Int32) -> Int32 { flock(fd, op) }
+private func c_getenv(_ name: String) -> UnsafeMutablePointer<CChar>? { getenv(name) }
+
+/// Thin, throwing wrappers over the system calls UFIndex needs. Nothing else in the package
+/// calls the C library's I/O functions directly.
+public enum Sys {
+    // MARK: Errors
+
+    /// The C library's message for an errno value (`strerror`).
+    public static func errorString(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+
+    @inline(__always)
+    private static func fail(_ path: String, _ op: String, _ code: Int32 = errno) -> IndexError {
+        .io(path: path, errno: code, op: op)
+    }
+
+    /// Runs `body` until it does not fail with EINTR; returns its result (errno is preserved).
+    @inline(__always)
+    private static func retrying<T: BinaryInteger>(_ body: () -> T) -> T {
+        while true {
+            let result = body()
+            if result == -1 && errno == EINTR { continue }
+            return result
+        }
+    }
+
+    // MARK: Opening and closing
+
+    /// Opens `path` read-only (close-on-exec) and returns the descriptor.
+    public static func openRead(_ path: String) throws -> Int32 {
+        let fd = retrying { c_open(path, O_RDONLY | O_CLOEXEC, 0) }
+        guard fd >= 0 else { throw fail(path, "open") }
+        return fd
+    }
+
+    /// Creates `path` for writing; fails (EEXIST) if it already exists.
+    public static func createExclusive(_ path: String, mode: UInt32 = 0o644) throws -> Int32 {
+        let fd = retrying { c_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode)) }
+        guard fd >= 0 else { throw fail(path, "create") }
+        return fd
+    }
+
+    /// Opens (creating if needed) `path` for writing, truncating it when `truncate` is true.
+    public static func openWrite(_ path: String, truncate: Bool, mode: UInt32 = 0o644) throws -> Int32 {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0)
+        let fd = retrying { c_open(path, flags, mode_t(mode)) }
+        guard fd >= 0 else { throw fail(path, "open") }
+        return fd
+    }
+
+    /// Closes `fd`. EINTR is treated as success: on Linux the descriptor is released anyway and
+    /// retrying could close a descriptor reused by another thread.
+    public static func close(_ fd: Int32, path: String) throws {
+        if c_close(fd) == -1 && errno != EINTR { throw fail(path, "close") }
+    }
+
+    // MARK: Reading and writing
+
+    /// Reads up to `buffer.count` bytes at `offset`; returns the number read (0 at end of file).
+    public static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int64, path: String) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        let n = retrying { c_pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+        guard n >= 0 else { throw fail(path, "read") }
+        return n
+    }
+
+    /// Reads a whole (small) file into memory.
+    public static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = try openRead(path)
+        defer { try? close(fd, path: path) }
+        let size = try fileSize(fd, path: path)
+        guard size < Int64(Int32.max) else { throw fail(path, "read", EFBIG) }
+        var result = [UInt8]()
+        result.reserveCapacity(Int(size))
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { buf -> Int in
+                let n = retrying { c_read(fd, buf.baseAddress, buf.count) }
+                guard n >= 0 else { throw fail(path, "read") }
+                return n
+            }
+            if n == 0 { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        return result
+    }
+
+    /// Writes all of `bytes` at `offset`, looping over short writes.
+    public static func pwrite(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, offset: Int64, path: String) throws {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let n = retrying { c_pwrite(fd, base + done, bytes.count - done, off_t(offset + Int64(done))) }
+            guard n > 0 else { throw fail(path, "write", n == 0 ? EIO : errno) }
+            done += n
+        }
+    }
+
+    /// Writes all of `bytes` at the current file position, looping over short writes.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let n = retrying { c_write(fd, base + done, bytes.count - done) }
+            guard n > 0 else { throw fail(path, "write", n == 0 ? EIO : errno) }
+            done += n
+        }
+    }
+
+    /// Writes all of `bytes` at the current file position.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+    }
+
+    /// Flushes `fd`'s data and metadata to stable storage.
+    public static func fsync(_ fd: Int32, path: String) throws {
+        guard retrying({ c_fsync(fd) }) == 0 else { throw fail(path, "fsync") }
+    }
+
+    /// Flushes a directory's entries (after create/rename/unlink) to stable storage.
+    public static func fsyncDirectory(_ path: String) throws {
+        let fd = retrying { c_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) }
+        guard fd >= 0 else { throw fail(path, "open directory") }
+        defer { _ = c_close(fd) }
+        guard retrying({ c_fsync(fd) }) == 0 else {
+            // Some filesystems refuse fsync on directories; that is not a durability failure we can act on.
+            if errno == EINVAL || errno == ENOTSUP { return }
+            throw fail(path, "fsync directory")
+        }
+    }
+
+    // MARK: Names
+
+    /// Atomically renames `from` to `to`, replacing `to` if it exists.
+    public static func rename(from: String, to: String) throws {
+        guard retrying({ c_rename(from, to) }) == 0 else { throw fail("\(from) to \(to)", "rename") }
+    }
+
+    /// Removes `path`. With `ignoreMissing`, a missing file is not an error.
+    public static func unlink(_ path: String, ignoreMissing: Bool = false) throws {
+        guard retrying({ c_unlink(path) }) == 0 else {
+            if ignoreMissing && errno == ENOENT { return }
+            throw fail(path, "remove")
+        }
+    }
+
+    /// Creates `path` and any missing parent directories (like `mkdir -p`).
+    public static func mkdirp(_ path: String, mode: UInt32 = 0o755) throws {
+        guard !path.isEmpty else { return }
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if !prefix.isEmpty && !prefix.hasSuffix("/") { prefix += "/" }
+            prefix += component
+            if retrying({ c_mkdir(prefix, mode_t(mode)) }) == 0 { continue }
+            let code = errno
+            if code == EEXIST, let info = try stat(prefix), info.isDirectory { continue }
+            throw fail(prefix, "create directory", code == EEXIST ? ENOTDIR : code)
+        }
+    }
+
+    /// Names in directory `path` (excluding `.` and `..`), sorted bytewise.
+    public static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw fail(path, "list directory") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw fail(path, "list directory") }
+                break
+            }
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    // MARK: Metadata
+
+    /// Size in bytes of the open file `fd`.
+    public static func fileSize(_ fd: Int32, path: String) throws -> Int64 {
+        var st = CStat()
+        guard retrying({ c_fstat(fd, &st) }) == 0 else { throw fail(path, "stat") }
+        return Int64(st.st_size)
+    }
+
+    /// Metadata of `path` (following symlinks), or nil when it does not exist.
+    public static func stat(_ path: String) throws -> (size: Int64, mtimeNanos: Int64, isDirectory: Bool, isRegular: Bool)? {
+        var st = CStat()
+        guard retrying({ c_stat(path, &st) }) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw fail(path, "stat")
+        }
+        #if canImport(Darwin)
+        let ts = st.st_mtimespec
+        #else
+        let ts = st.st_mtim
+        #endif
+        let nanos = Int64(ts.tv_sec).multipliedReportingOverflow(by: 1_000_000_000)
+        let mtime = nanos.overflow ? Int64.max : nanos.partialValue &+ Int64(ts.tv_nsec)
+        let type = st.st_mode & S_IFMT
+        return (Int64(st.st_size), mtime, type == S_IFDIR, type == S_IFREG)
+    }
+
+    // MARK: Locking
+
+    /// Takes an advisory `flock` on `fd`. Returns false when `wait` is false and the lock is held
+    /// elsewhere (EWOULDBLOCK); with `wait` it blocks until granted.
+    public static func flock(_ fd: Int32, exclusive: Bool, wait: Bool, path: String) throws -> Bool {
+        let op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)
+        guard retrying({ c_flock(fd, op) }) == 0 else {
+            if !wait && errno == EWOULDBLOCK { return false }
+            throw fail(path, "lock")
+        }
+        return true
+    }
+
+    /// Releases a `flock` held on `fd`.
+    public static func unlock(_ fd: Int32, path: String) throws {
+        guard retrying({ c_flock(fd, LOCK_UN) }) == 0 else { throw fail(path, "unlock") }
+    }
+
+    // MARK: Memory mapping
+
+    /// Maps `length` (> 0) bytes of `fd` read-only and private.
+    public static func mmap(_ fd: Int32, length: Int, path: String) throws -> UnsafeRawPointer {
+        guard length > 0 else { throw fail(path, "map", EINVAL) }
+        #if canImport(Darwin)
+        let p = Darwin.mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        #elseif canImport(Glibc)
+        let p = Glibc.mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        #else
+        let p = Musl.mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        #endif
+        guard let p, p != UnsafeMutableRawPointer(bitPattern: -1) else { throw fail(path, "map") }
+        return UnsafeRawPointer(p)
+    }
+
+    /// Unmaps a region returned by ``mmap(_:length:path:)``. Failure is ignored (it can only
+    /// mean the arguments were wrong, and this runs from deinit).
+    public static func munmap(_ pointer: UnsafeRawPointer, length: Int) {
+        #if canImport(Darwin)
+        _ = Darwin.munmap(UnsafeMutableRawPointer(mutating: pointer), length)
+        #elseif canImport(Glibc)
+        _ = Glibc.munmap(UnsafeMutableRawPointer(mutating: pointer), length)
+        #else
+        _ = Musl.munmap(UnsafeMutableRawPointer(mutating: pointer), length)
+        #endif
+    }
+
+    // MARK: Process
+
+    /// The calling process's id (used to name temporary files).
+    public static var processID: Int32 { getpid() }
+
+    /// The value of environment variable `name`, if set.
+    public static func environment(_ name: String) -> String? {
+        c_getenv(name).map { String(cString: $0) }
+    }
+
+    /// Sleeps the calling thread for `nanoseconds`, resuming after signal interruptions.
+    public static func sleep(nanoseconds: Int64) {
+        guard nanoseconds > 0 else { return }
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    }
+}

@@ -1,1 +1,0 @@
-// UFIndex: placeholder until its issue lands.
