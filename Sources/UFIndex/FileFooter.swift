@@ -78,14 +78,21 @@ public struct FileFooter: Equatable, Sendable {
 
     /// Appends a footer for the body currently in `writer` (all of `writer.buffer`).
     public static func append(to writer: inout ByteWriter, kind: FileKind, version: UInt16 = currentVersion) {
-        let bodyLength = UInt64(writer.count)
         let crc = writer.buffer.withUnsafeBytes { Checksum.crc32($0) }
-        writer.u64LE(bodyLength)
-        writer.u32LE(crc)
-        writer.u16LE(kind.rawValue)
-        writer.u16LE(version)
-        writer.u32LE(0)
-        writer.bytes(magic)
+        writer.bytes(encode(bodyLength: UInt64(writer.count), checksum: crc, kind: kind, version: version))
+    }
+
+    /// The footer bytes for a body of `bodyLength` bytes with CRC `checksum` (for files written
+    /// in a stream, whose body is never in memory at once).
+    public static func encode(bodyLength: UInt64, checksum: UInt32, kind: FileKind, version: UInt16 = currentVersion) -> [UInt8] {
+        var w = ByteWriter(capacity: size)
+        w.u64LE(bodyLength)
+        w.u32LE(checksum)
+        w.u16LE(kind.rawValue)
+        w.u16LE(version)
+        w.u32LE(0)
+        w.bytes(magic)
+        return w.buffer
     }
 
     /// Decodes the last 24 bytes of `bytes` without checking kind, version or lengths beyond

@@ -16,7 +16,7 @@ public struct MergePolicy: Sendable {
     public init() {}
 
     /// The live size of a segment: its files scaled by its live share of documents.
-    static func liveBytes(_ s: SegmentEntry) -> Double {
+    func liveBytes(_ s: SegmentEntry) -> Double {
         guard s.docCount > 0 else { return 0 }
         return Double(s.totalFileSize) * Double(s.liveDocCount) / Double(s.docCount)
     }

@@ -202,3 +202,50 @@ func subtract(_ a: [Int32], _ b: [Int32]) -> [Int32] {
     }
     return out
 }
+
+/// Where a hit's query terms are, and snippets around them.
+public struct HitDetail: Sendable {
+    /// Byte ranges in the original document of every occurrence of the query's positive terms.
+    public var matches: [Range<Int>]
+    /// Snippets (pieces flagged as match or not).
+    public var snippets: [[(text: String, isMatch: Bool)]]
+
+    /// The first snippet as plain text.
+    public var plainSnippet: String { snippets.first.map { $0.map(\.text).joined() } ?? "" }
+}
+
+extension Searcher {
+    /// The stored document with global id `id`: its metadata and original bytes.
+    public func document(id: Int) throws -> (info: DocumentInfo, bytes: [UInt8])? {
+        guard let (s, l) = snapshot.locate(id), !snapshot.segments[s].isDeleted(l) else { return nil }
+        return (try snapshot.segments[s].info(l), try snapshot.segments[s].original(l))
+    }
+
+    /// Matches and snippets of a stored document for the positive terms of `plan`.
+    public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80) throws -> HitDetail {
+        guard let (_, bytes) = try document(id: id) else { return HitDetail(matches: [], snippets: []) }
+        return try detail(bytes: bytes, plan: plan, snippets: count, width: width)
+    }
+
+    /// Matches and snippets of some original bytes for the positive terms of `plan`.
+    public func detail(bytes: [UInt8], plan: QueryPlan, snippets count: Int = 2, width: Int = 80) throws -> HitDetail {
+        let decoded = try bytes.withUnsafeBytes { try DecodedText.decode($0) }
+        let norm = analyzer.normalizer.normalize(decoded)
+        let h = Highlighter(normalizer: analyzer.normalizer)
+        let m = h.matches(original: bytes, normalized: norm, sequences: plan.positiveSequences.map(\.normalized))
+        return HitDetail(matches: m, snippets: h.snippets(decoded: decoded, matches: m, width: width, count: count))
+    }
+}
+
+extension Searcher {
+    /// Parses and compiles a query.
+    public func compile(_ query: String, loose: Bool = false) throws -> QueryPlan {
+        QueryCompiler(analyzer: analyzer, loose: loose).compile(try QueryParser.parse(query))
+    }
+
+    /// True when global id `id` names a live document.
+    public func isLive(_ id: Int) -> Bool {
+        guard let (s, l) = snapshot.locate(id) else { return false }
+        return !snapshot.segments[s].isDeleted(l)
+    }
+}

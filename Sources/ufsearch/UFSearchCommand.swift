@@ -14,10 +14,13 @@ struct UFSearchCommand: ParsableCommand {
         results are ranked with BM25 over ICU words.
 
         Examples:
+          ufsearch index corpus
+          ufsearch query 宗教中国化
+          ufsearch query --json '统战 year:2019..2021'
           ufsearch analyze 宗教中國化
-          ufsearch analyze --json - < report.txt
         """,
-        subcommands: [AnalyzeCommand.self]
+        subcommands: [IndexCommand.self, AddCommand.self, RemoveCommand.self, QueryCommand.self, ShowCommand.self,
+                      AnalyzeCommand.self, StatsCommand.self, CheckCommand.self, MergeCommand.self]
     )
 }
 

@@ -1,0 +1,141 @@
+import UFAnalysis
+import UFIndex
+
+/// Finds where a query's terms occur in a stored document (byte ranges in the original
+/// bytes) and cuts snippets around them. The document is normalised (no segmentation, so this
+/// is cheap) and split into light units: each Han/kana character, each run of letters and
+/// digits, each other non-space character. A sequence occurs where its units appear in a row.
+public struct Highlighter {
+    let normalizer: Normalizer
+
+    /// A highlighter using `normalizer` (the analyser's).
+    public init(normalizer: Normalizer) { self.normalizer = normalizer }
+
+    struct LightUnit { var text: String; var start: Int32; var end: Int32 }
+
+    static func units(_ text: [UInt16]) -> [LightUnit] {
+        var out = [LightUnit]()
+        let scalars = Array(String(decoding: text, as: UTF16.self).unicodeScalars)
+        var i = 0
+        var u16 = 0
+        while i < scalars.count {
+            let s = scalars[i]
+            let len = s.value > 0xFFFF ? 2 : 1
+            if CharClass.isCharUnit(s.value) {
+                out.append(LightUnit(text: String(s), start: Int32(u16), end: Int32(u16 + len)))
+                i += 1; u16 += len
+            } else if CharClass.isSpace(s.value) {
+                i += 1; u16 += len
+            } else if s.properties.isAlphabetic || s.properties.numericType != nil {
+                var t = ""
+                let start = u16
+                while i < scalars.count {
+                    let c = scalars[i]
+                    guard (c.properties.isAlphabetic || c.properties.numericType != nil) && !CharClass.isCharUnit(c.value) else { break }
+                    t.unicodeScalars.append(c)
+                    u16 += c.value > 0xFFFF ? 2 : 1
+                    i += 1
+                }
+                out.append(LightUnit(text: t, start: Int32(start), end: Int32(u16)))
+            } else {
+                out.append(LightUnit(text: String(s), start: Int32(u16), end: Int32(u16 + len)))
+                i += 1; u16 += len
+            }
+        }
+        return out
+    }
+
+    /// Byte ranges (in `original`) of every occurrence of the sequences, sorted, merged.
+    public func matches(original: [UInt8], normalized: NormalizedText, sequences: [String]) -> [Range<Int>] {
+        let doc = Self.units(normalized.text)
+        var ranges = [Range<Int>]()
+        for s in sequences {
+            let pattern = Self.units(normalizer.normalize(s).text).map(\.text)
+            guard !pattern.isEmpty, pattern.count <= doc.count else { continue }
+            var i = 0
+            while i + pattern.count <= doc.count {
+                var k = 0
+                while k < pattern.count && doc[i + k].text == pattern[k] { k += 1 }
+                if k == pattern.count {
+                    let a = Int(normalized.origStart[Int(doc[i].start)])
+                    let b = Int(normalized.origEnd[Int(doc[i + k - 1].end) - 1])
+                    ranges.append(a..<b)
+                    i += k
+                } else {
+                    i += 1
+                }
+            }
+        }
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        var merged = [Range<Int>]()
+        for r in ranges {
+            if let last = merged.last, r.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                merged.append(r)
+            }
+        }
+        return merged
+    }
+
+    /// A snippet: plain text pieces, each flagged as a match or not.
+    public typealias Snippet = [(text: String, isMatch: Bool)]
+
+    /// Up to `count` snippets of about `width` characters around the first matches, cut at
+    /// sentence marks (。！？；) where possible, on one line.
+    public func snippets(decoded: DecodedText, matches: [Range<Int>], width: Int = 80, count: Int = 2) -> [Snippet] {
+        let units = decoded.utf16
+        let offs = decoded.offsets
+        func unitIndex(ofByte b: Int) -> Int {  // first unit whose offset ≥ b
+            var lo = 0, hi = units.count
+            while lo < hi { let m = (lo + hi) / 2; if Int(offs[m]) < b { lo = m + 1 } else { hi = m } }
+            return lo
+        }
+        func isMark(_ u: UInt16) -> Bool { u == 0x3002 || u == 0xFF01 || u == 0xFF1F || u == 0xFF1B || u == 0x0A }
+        var out = [Snippet]()
+        var used = -1
+        let anchors = matches.isEmpty ? [0..<0] : matches
+        for m in anchors where out.count < count {
+            let ms = unitIndex(ofByte: m.lowerBound)
+            if ms < used { continue }
+            // Start: after the previous sentence mark within width/2, else width/3 before.
+            var start = ms
+            var steps = 0
+            while start > 0 && steps < width / 2 && !isMark(units[start - 1]) { start -= 1; steps += 1 }
+            if start > 0 && !isMark(units[start - 1]) { start = max(0, ms - width / 3) }
+            var end = min(units.count, start + width)
+            var e = ms
+            while e < units.count && e < start + width {
+                if isMark(units[e]) && e > ms { end = e + 1; break }
+                e += 1
+            }
+            end = max(end, min(units.count, unitIndex(ofByte: m.upperBound)))
+            used = end
+            // Pieces, with every match inside the window highlighted.
+            var pieces = Snippet()
+            var cur = start
+            for r in matches {
+                let a = unitIndex(ofByte: r.lowerBound), b = unitIndex(ofByte: r.upperBound)
+                if b <= start || a >= end { continue }
+                let aa = max(a, start), bb = min(b, end)
+                if aa > cur { pieces.append((Self.oneLine(units[cur..<aa]), false)) }
+                pieces.append((Self.oneLine(units[aa..<bb]), true))
+                cur = bb
+            }
+            if cur < end { pieces.append((Self.oneLine(units[cur..<end]), false)) }
+            if start > 0 { pieces.insert(("…", false), at: 0) }
+            if end < units.count && !isMark(units[end - 1]) { pieces.append(("…", false)) }
+            out.append(pieces)
+            if matches.isEmpty { break }
+        }
+        return out
+    }
+
+    static func oneLine(_ u: ArraySlice<UInt16>) -> String {
+        var out = String.UnicodeScalarView()
+        for c in String(decoding: u, as: UTF16.self).unicodeScalars {
+            out.append(c == "\n" || c == "\r" || c == "\t" ? " " : c)
+        }
+        return String(out)
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import UFIndex
+import UFSearch
+
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Search the index: every document that contains the query, ranked.",
+        discussion: """
+        Chinese text matches exactly the documents whose normalised text contains it \
+        (NFKC, case folding, Traditional→Simplified; line breaks between Han characters \
+        ignored), never across punctuation. Latin words and numbers match whole tokens, \
+        case-insensitively.
+
+        Query language: space-separated terms must all match; OR gives alternatives \
+        (AND binds tighter); -term excludes; "…" is a phrase (may mix Chinese and Latin); \
+        parentheses group; filters title:TEXT, path:TEXT, year:2019..2021.
+
+        Exit status: 0 when something matched, 1 when nothing did, 2 on error.
+
+        Examples:
+          ufsearch query 宗教中国化
+          ufsearch query '统战 (乡村振兴 OR 民营经济) -港澳台'
+          ufsearch query --json -n 5 '"Linux 内核"'
+          ufsearch query --files --all 'year:2019..2021 title:统战'
+          printf '宗教\\n民族团结\\n' | ufsearch query -
+        """
+    )
+    @OptionGroup var location: IndexLocation
+    @Flag(name: .long, help: "One JSON object per hit per line.") var json = false
+    @Flag(name: .long, help: "Print matching paths only (like rg -l).") var files = false
+    @Flag(name: .long, help: "Print the number of matching documents.") var count = false
+    @Option(name: [.short, .customLong("limit")], help: "Hits to show.") var limit: Int = 10
+    @Option(name: .long, help: "Hits to skip.") var offset: Int = 0
+    @Flag(name: .long, help: "Show every hit.") var all = false
+    @Flag(name: .long, help: "Show each hit's score breakdown: tf, df, dl, idf and boosts.") var explain = false
+    @Flag(name: .long, help: "Each ICU word of a term must occur somewhere, not the whole run.") var loose = false
+    @Option(name: .long, help: "Colour: always, never or auto (a terminal).") var color: ColorMode = .auto
+    @Argument(help: "The query (several arguments are joined by spaces), or - to read one query per line from stdin.")
+    var query: [String] = []
+
+    func validate() throws {
+        if query.isEmpty { throw ValidationError("give a query, or - to read queries from stdin") }
+        if limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if offset < 0 { throw ValidationError("--offset must be 0 or more") }
+        if [json, files, count].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --files and --count") }
+    }
+
+    var options: SearchOptions {
+        var o = SearchOptions()
+        o.limit = limit
+        o.offset = offset
+        o.all = all || files && limit == 10 && false
+        o.all = all
+        o.explain = explain
+        o.loose = loose
+        return o
+    }
+
+    func run() throws {
+        let matched: Bool = try reportingErrors {
+            let snapshot = try IndexSnapshot.open(location.path)
+            let searcher = try Searcher(snapshot: snapshot)
+            if query == ["-"] { return try runStdin(searcher) }
+            let text = query.joined(separator: " ")
+            let results: SearchResults
+            do { results = try searcher.search(text, options: options) } catch let e as QueryError {
+                throw CLIError(message: e.description)
+            }
+            try printResults(results, searcher: searcher, query: text)
+            if results.total == 0 { try explainNoMatch(text, searcher: searcher) }
+            return results.total > 0
+        }
+        Output.flush()
+        if !matched { throw ExitCode(1) }
+    }
+
+    private func printResults(_ r: SearchResults, searcher: Searcher, query: String) throws {
+        if count { Output.line(String(r.total)); return }
+        if files { for h in r.hits { Output.line(h.info.path) }; return }
+        let useColor = color.enabled
+        for h in r.hits {
+            let d = try searcher.detail(id: h.id, plan: r.plan)
+            if json {
+                Output.line(HitJSON.line(h, detail: d, query: nil))
+            } else {
+                Output.line("\(h.rank). \(h.info.title.isEmpty ? "(untitled)" : h.info.title)  [\(String(format: "%.2f", h.score))]")
+                Output.line("   \(h.info.path)")
+                for s in d.snippets { Output.line("   " + Colorizer.render(s, color: useColor)) }
+                if let e = h.explanation { for l in HitJSON.explainLines(e) { Output.line("   " + l) } }
+            }
+        }
+        if !json && r.total > r.hits.count + options.offset && !r.hits.isEmpty {
+            Output.line("(\(r.hits.count) of \(r.total) documents shown; --all or --offset \(options.offset + r.hits.count) for more)")
+        }
+    }
+
+    /// The stderr message when nothing matched exactly, with the --loose hint.
+    private func explainNoMatch(_ text: String, searcher: Searcher) throws {
+        guard !loose else { Output.errorLine("no document matches \(text)"); return }
+        let loosePlan = try searcher.compile(text, loose: true)
+        let n = try searcher.matchingIDs(loosePlan).count
+        if n > 0 {
+            Output.errorLine("no document contains \(text) exactly; \(n) contain its words apart (ufsearch query --loose \(text))")
+        } else {
+            Output.errorLine("no document contains \(text)")
+        }
+    }
+
+    /// `query -`: one query per line, the index opened once, JSON lines carrying the query.
+    private func runStdin(_ searcher: Searcher) throws -> Bool {
+        var any = false
+        let input = String(decoding: Output.readStdin(), as: UTF8.self)
+        for raw in input.split(separator: "\n", omittingEmptySubsequences: true) {
+            let q = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+            if q.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            do {
+                let r = try searcher.search(q, options: options)
+                if count || r.hits.isEmpty {
+                    Output.line(JSONText.object([("query", JSONText.quote(q)), ("total", String(r.total))]))
+                }
+                if !count {
+                    for h in r.hits {
+                        if files {
+                            Output.line(JSONText.object([("query", JSONText.quote(q)), ("path", JSONText.quote(h.info.path))]))
+                        } else {
+                            Output.line(HitJSON.line(h, detail: try searcher.detail(id: h.id, plan: r.plan), query: q))
+                        }
+                    }
+                }
+                any = any || r.total > 0
+            } catch let e as QueryError {
+                Output.line(JSONText.object([("query", JSONText.quote(q)), ("error", JSONText.quote(e.description))]))
+            }
+        }
+        return any
+    }
+}
+
+/// JSON rendering of hits (shared with `query -`).
+enum HitJSON {
+    static func line(_ h: SearchHit, detail d: HitDetail, query: String?) -> String {
+        var pairs = [(String, String)]()
+        if let q = query { pairs.append(("query", JSONText.quote(q))) }
+        pairs += [
+            ("rank", String(h.rank)),
+            ("id", String(h.id)),
+            ("path", JSONText.quote(h.info.path)),
+            ("title", JSONText.quote(h.info.title)),
+            ("score", String(format: "%.4f", h.score)),
+            ("snippet", JSONText.quote(d.plainSnippet)),
+            ("matches", "[" + d.matches.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]"),
+        ]
+        if let e = h.explanation {
+            pairs.append(("explain", "[" + e.terms.map { t in
+                JSONText.object([("term", JSONText.quote(t.term)), ("kind", JSONText.quote(t.kind)), ("tf", String(t.tf)),
+                                 ("df", String(t.df)), ("idf", String(format: "%.4f", t.idf)), ("score", String(format: "%.4f", t.score))])
+            }.joined(separator: ",") + "]"))
+        }
+        return JSONText.object(pairs)
+    }
+
+    static func explainLines(_ e: Explanation) -> [String] {
+        var out = [String(format: "dl=%d avgdl=%.1f N=%d", e.dl, e.avgdl, e.n)]
+        for t in e.terms {
+            out.append(String(format: "%@ %@: tf=%d df=%d idf=%.4f → %.4f", t.kind, t.term, t.tf, t.df, t.idf, t.score))
+        }
+        return out
+    }
+}
