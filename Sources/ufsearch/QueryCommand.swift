@@ -31,7 +31,7 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per hit per line.") var json = false
     @Flag(name: .long, help: "Print matching paths only (like rg -l).") var files = false
     @Flag(name: .long, help: "Print the number of matching documents.") var count = false
-    @Option(name: [.short, .customLong("limit")], help: "Hits to show.") var limit: Int = 10
+    @Option(name: [.customShort("n"), .customLong("limit")], help: "Hits to show.") var limit: Int = 10
     @Option(name: .long, help: "Hits to skip.") var offset: Int = 0
     @Flag(name: .long, help: "Show every hit.") var all = false
     @Flag(name: .long, help: "Show each hit's score breakdown: tf, df, dl, idf and boosts.") var explain = false
@@ -51,7 +51,6 @@ struct QueryCommand: ParsableCommand {
         var o = SearchOptions()
         o.limit = limit
         o.offset = offset
-        o.all = all || files && limit == 10 && false
         o.all = all
         o.explain = explain
         o.loose = loose
