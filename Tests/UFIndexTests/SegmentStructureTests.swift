@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+@testable import UFIndex
+
+struct PostingsRoundTrip {
+    /// Random postings lists of several sizes (one block, exactly one block, many blocks).
+    @Test(arguments: [1, 5, 127, 128, 129, 300, 1000])
+    func encodeDecode(df: Int) throws {
+        var rng = SystemRandomNumberGenerator()
+        var docs = [Int32]()
+        var d: Int32 = -1
+        for _ in 0..<df { d += Int32.random(in: 1...20, using: &rng); docs.append(d) }
+        let tfs = docs.map { _ in UInt32.random(in: 1...6, using: &rng) }
+        let positions: [[UInt32]] = tfs.map { tf in
+            var p: UInt32 = 0
+            return (0..<tf).map { _ in p += UInt32.random(in: 1...50, using: &rng); return p }
+        }
+        let lengths = docs.map { _ in UInt32.random(in: 1...5000, using: &rng) }
+        var enc = PostingsEncoder(hasPositions: true)
+        for i in 0..<df {
+            positions[i].withUnsafeBufferPointer { enc.add(doc: docs[i], tf: tfs[i], length: lengths[i], positions: $0) }
+        }
+        let (post, pos) = enc.finish()
+        try post.withUnsafeBytes { pb in
+            try pos.withUnsafeBytes { qb in
+                // Sequential.
+                var c = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: df)
+                var got = [UInt32]()
+                for i in 0..<df {
+                    try c.next()
+                    #expect(c.doc == docs[i])
+                    #expect(c.tf == tfs[i])
+                    if i % 3 == 0 {  // read some positions, skip others
+                        try c.positions(into: &got)
+                        #expect(got == positions[i])
+                    }
+                }
+                try c.next()
+                #expect(c.isExhausted)
+                // Block bounds hold for every block.
+                for b in 0..<c.blockCount {
+                    let range = (b * postingsBlockSize)..<min(df, (b + 1) * postingsBlockSize)
+                    #expect(c.blockBounds(b).maxTf == range.map { tfs[$0] }.max())
+                    #expect(c.blockBounds(b).minLength == range.map { lengths[$0] }.min())
+                    #expect(c.blockLastDoc(b) == docs[range.last!])
+                }
+                // Advancing to random targets.
+                for _ in 0..<50 {
+                    var a = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: df)
+                    let target = Int32.random(in: 0...(d + 2), using: &rng)
+                    try a.advance(to: target)
+                    if let i = docs.firstIndex(where: { $0 >= target }) {
+                        #expect(a.doc == docs[i])
+                        try a.positions(into: &got)
+                        #expect(got == positions[i])
+                    } else {
+                        #expect(a.isExhausted)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func corruptPostingsThrowInsteadOfTrapping() throws {
+        var enc = PostingsEncoder(hasPositions: true)
+        for i in 0..<300 { [UInt32(1), 5].withUnsafeBufferPointer { enc.add(doc: Int32(i * 2), tf: 2, length: 10, positions: $0) } }
+        let (post, pos) = enc.finish()
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            var p = post, q = pos
+            p[Int.random(in: 0..<p.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
+            if Bool.random(using: &rng) { q.removeLast(Int.random(in: 0..<q.count, using: &rng)) }
+            p.withUnsafeBytes { pb in
+                q.withUnsafeBytes { qb in
+                    do {
+                        var c = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: 300)
+                        var got = [UInt32]()
+                        for _ in 0..<400 {
+                            try c.next()
+                            if c.isExhausted { break }
+                            try c.positions(into: &got)
+                        }
+                    } catch is IndexError {
+                        // expected for most flips
+                    } catch {
+                        Issue.record("unexpected error \(error)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct TermDictionaryRoundTrip {
+    @Test func lookupsAndPrefixScans() throws {
+        try withTempDir { dir in
+            var keys = Set<[UInt8]>()
+            for c in ["宗", "教", "中", "国", "化", "统", "战"] {
+                keys.insert(TermKey.bigram(c.unicodeScalars.first!.value, 0))
+                for d in ["教", "国", "化", "线", "a"] { keys.insert(TermKey.bigram(c.unicodeScalars.first!.value, d.unicodeScalars.first!.value)) }
+            }
+            for i in 0..<200 { keys.insert(TermKey.text(.word, "词\(i)")); keys.insert(TermKey.text(.token, "tok\(i)")) }
+            let sorted = keys.sorted { $0.lexicographicallyPrecedes($1) }
+            var w = TermDictionaryWriter()
+            for (i, k) in sorted.enumerated() {
+                w.add(key: k, info: TermInfo(df: i + 1, postOffset: i * 10, postLength: 10, posOffset: i * 3, posLength: 3, maxTf: UInt32(i % 7)))
+            }
+            let path = dir + "/t.terms"
+            let sink = try FileSink(path: path)
+            try w.write(to: sink)
+            try sink.finish(kind: .terms)
+            let f = try MappedFile(path: path)
+            let r = try TermDictionaryReader(body: try FileFooter.validate(f, kind: .terms, verifyChecksum: true), file: path)
+            #expect(r.termCount == sorted.count)
+            for (i, k) in sorted.enumerated() {
+                let info = try r.lookup(k)
+                #expect(info?.df == i + 1)
+                #expect(info?.postOffset == i * 10)
+                #expect(info?.posOffset == i * 3)
+            }
+            #expect(try r.lookup(TermKey.text(.word, "没有")) == nil)
+            #expect(try r.lookup([0x41]) == nil)
+            #expect(try r.lookup([0xFF, 0xFF]) == nil)
+            var scanned = [[UInt8]]()
+            try r.prefixScan(TermKey.bigram("国".unicodeScalars.first!.value, 0)) { k, _ in scanned.append(k) }
+            #expect(scanned.count == 6)
+            #expect(scanned.first == TermKey.bigram("国".unicodeScalars.first!.value, 0))
+            var all = [[UInt8]]()
+            var c = try #require(try r.cursor())
+            while let (k, _) = try c.next() { all.append(k) }
+            #expect(all == sorted)
+        }
+    }
+}
+
+struct TombstoneAndPolicy {
+    @Test func tombstonesRoundTrip() throws {
+        var t = Tombstones(docCount: 21)
+        for d in [0, 7, 8, 20] { t.insert(d) }
+        #expect(t.count == 4)
+        let body = t.body().buffer
+        let u = try body.withUnsafeBytes { try Tombstones(body: $0, docCount: 21, file: "x.del") }
+        #expect(u == t)
+        #expect(u.contains(20) && !u.contains(19))
+        #expect(throws: IndexError.self) { try body.withUnsafeBytes { try Tombstones(body: $0, docCount: 22, file: "x.del") } }
+    }
+
+    @Test func tieredPolicy() {
+        let p = MergePolicy()
+        let small = (1...7).map { SegmentEntry(id: UInt64($0), docCount: 10, fileSizes: [3: 1000]) }
+        #expect(p.pick(small) == nil)
+        let eight = small + [SegmentEntry(id: 8, docCount: 10, fileSizes: [3: 1000])]
+        #expect(p.pick(eight) == Array(0..<8))
+        let big = SegmentEntry(id: 9, docCount: 100, fileSizes: [3: 500 << 20])
+        #expect(p.pick(small + [big]) == nil)
+        let holey = SegmentEntry(id: 10, docCount: 10, deletedCount: 6, delGeneration: 1, fileSizes: [3: 1000])
+        #expect(p.pick([big, holey]) == [1])
+    }
+}
