@@ -1,1 +1,0 @@
-// UFServer: placeholder until its issue lands.
