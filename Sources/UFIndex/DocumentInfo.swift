@@ -4,7 +4,7 @@ import UFAnalysis
 public struct DocumentInfo: Sendable, Equatable {
     /// The path as it was reached from the command line (as ripgrep prints it).
     public var path: String
-    /// The first non-empty line of the text, trimmed (at most 200 characters).
+    /// The first non-empty line of the text, trimmed (longer than 80 characters: cut, with …).
     public var title: String
     /// File size in bytes.
     public var size: UInt64
@@ -29,7 +29,7 @@ public struct DocumentInfo: Sendable, Equatable {
 
 /// Title and year extraction.
 public enum DocumentFacts {
-    /// The first non-empty line of `text`, trimmed, at most 200 characters.
+    /// The first non-empty line of `text`, trimmed; cut at 80 characters (with …).
     public static func title(of text: [UInt16]) -> String {
         var start = text.first == 0xFEFF ? 1 : 0  // a byte-order mark is not part of the title
         let n = text.count
@@ -38,7 +38,7 @@ public enum DocumentFacts {
             while end < n && text[end] != 0x0A && text[end] != 0x0D { end += 1 }
             let line = String(decoding: text[start..<end], as: UTF16.self)
                 .trimmingCharacters(where: { $0.isWhitespace })
-            if !line.isEmpty { return String(line.prefix(200)) }
+            if !line.isEmpty { return line.count > 80 ? String(line.prefix(80)) + "…" : line }
             start = end + 1
         }
         return ""

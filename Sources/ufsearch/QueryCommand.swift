@@ -37,6 +37,8 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .long, help: "Show each hit's score breakdown: tf, df, dl, idf and boosts.") var explain = false
     @Flag(name: .long, help: "Each ICU word of a term must occur somewhere, not the whole run.") var loose = false
     @Option(name: .long, help: "Colour: always, never or auto (a terminal).") var color: ColorMode = .auto
+    @Flag(name: .long, help: ArgumentHelp("With -: add each query's in-process time (top-k search only, in ms) to its lines.", visibility: .hidden))
+    var timings = false
     @Argument(help: "The query (several arguments are joined by spaces), or - to read one query per line from stdin.")
     var query: [String] = []
 
@@ -115,8 +117,12 @@ struct QueryCommand: ParsableCommand {
             let q = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
             if q.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             do {
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 let r = try searcher.search(q, options: options)
-                if count || r.hits.isEmpty {
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                if timings {
+                    Output.line(JSONText.object([("query", JSONText.quote(q)), ("total", String(r.total)), ("ms", String(format: "%.4f", ms))]))
+                } else if count || r.hits.isEmpty {
                     Output.line(JSONText.object([("query", JSONText.quote(q)), ("total", String(r.total))]))
                 }
                 if !count {

@@ -20,7 +20,7 @@ struct UFSearchCommand: ParsableCommand {
           ufsearch analyze 宗教中國化
         """,
         subcommands: [IndexCommand.self, AddCommand.self, RemoveCommand.self, QueryCommand.self, ShowCommand.self,
-                      AnalyzeCommand.self, StatsCommand.self, CheckCommand.self, MergeCommand.self]
+                      AnalyzeCommand.self, StatsCommand.self, CheckCommand.self, MergeCommand.self, ServeCommand.self]
     )
 }
 
