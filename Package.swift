@@ -57,7 +57,7 @@ let package = Package(
         ),
         .testTarget(name: "UFAnalysisTests", dependencies: ["UFAnalysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UFIndexTests", dependencies: ["UFIndex", "UFAnalysis"]),
-        .testTarget(name: "UFSearchTests", dependencies: ["UFSearch"], resources: [.copy("Golden")]),
+        .testTarget(name: "UFSearchTests", dependencies: ["UFSearch", "UFIndex", "UFAnalysis"], resources: [.copy("Golden")]),
         .testTarget(name: "UFServerTests", dependencies: ["UFServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "CLITests", dependencies: [], resources: [.copy("Golden")]),
     ],

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+import UFAnalysis
+import UFIndex
+@testable import UFSearch
+
+/// An index built from in-memory documents in a temporary directory.
+final class TestIndex {
+    let dir: String
+    let searcher: Searcher
+
+    init(_ docs: [(String, String)], segmentsOfOne: Bool = false) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ufsearch-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/docs", withIntermediateDirectories: true)
+        for (name, text) in docs {
+            let p = dir + "/docs/" + name
+            try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        }
+        let w = try IndexWriter(path: dir + "/idx")
+        if segmentsOfOne {
+            for (name, _) in docs { _ = try w.add(paths: [dir + "/docs/" + name]) }
+        } else {
+            _ = try w.sync(roots: [dir + "/docs"])
+        }
+        w.close()
+        searcher = try Searcher(snapshot: try IndexSnapshot.open(dir + "/idx"))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// Names (relative to docs/) of the documents matching `q`, sorted.
+    func names(_ q: String, loose: Bool = false) throws -> [String] {
+        var o = SearchOptions()
+        o.all = true
+        o.loose = loose
+        return try searcher.search(q, options: o).hits.map { String($0.info.path.dropFirst(dir.count + 6)) }.sorted()
+    }
+}
+
+struct MatchingSemantics {
+    static let docs: [(String, String)] = [
+        ("a.txt", "关于宗教中国化的实施意见\n坚持我国宗教中国化方向，统一战线。Debian 软件包"),
+        ("b.txt", "宗教\n中國化工作要点（2021年）"),            // Traditional, and a line break between Han
+        ("c.txt", "宗教，中国化不能跨越标点。debianutils 工具"),  // punctuation between 宗教 and 中国化
+        ("d.txt", "Linux 内核 与 ＵＴＦ－８ 编码，民营经济"),
+        ("2019/e.txt", "2019年 统战工作总结\n乡村振兴与统一战线"),
+        ("f.txt", ""),
+    ]
+
+    @Test func grepParityAcrossSegmentationAndLineBreaks() throws {
+        let ix = try TestIndex(Self.docs)
+        #expect(try ix.names("宗教中国化") == ["a.txt", "b.txt"])
+        #expect(try ix.names("宗教中國化") == ["a.txt", "b.txt"])
+        #expect(try ix.names("教中") == ["a.txt", "b.txt"])
+        #expect(try ix.names("国化") == ["a.txt", "b.txt", "c.txt"])
+        #expect(try ix.names("化") == ["a.txt", "b.txt", "c.txt", "d.txt"].filter { $0 != "d.txt" })
+        #expect(try ix.names("营经") == ["d.txt"])
+        #expect(try ix.names("不存在的词").isEmpty)
+    }
+
+    @Test func latinWholeTokensAndMixedPhrases() throws {
+        let ix = try TestIndex(Self.docs)
+        #expect(try ix.names("debian") == ["a.txt"])
+        #expect(try ix.names("DEBIAN") == ["a.txt"])
+        #expect(try ix.names("\"Linux 内核\"") == ["d.txt"])
+        #expect(try ix.names("Linux内核") == ["d.txt"])
+        #expect(try ix.names("utf-8") == ["d.txt"])
+        #expect(try ix.names("ＵＴＦ－８") == ["d.txt"])
+        #expect(try ix.names("2021年") == ["b.txt"])
+    }
+
+    @Test func booleanOperatorsAndFilters() throws {
+        let ix = try TestIndex(Self.docs)
+        #expect(try ix.names("宗教 统一战线") == ["a.txt"])
+        #expect(try ix.names("乡村振兴 OR 民营经济") == ["2019/e.txt", "d.txt"])
+        #expect(try ix.names("宗教 -统一战线") == ["b.txt", "c.txt"])
+        #expect(try ix.names("(乡村振兴 OR 中国化) -标点") == ["2019/e.txt", "a.txt", "b.txt"])
+        #expect(try ix.names("title:统战") == ["2019/e.txt"])
+        #expect(try ix.names("path:2019/") == ["2019/e.txt"])
+        #expect(try ix.names("year:2019..2020") == ["2019/e.txt"])
+        #expect(try ix.names("year:2021") == ["b.txt"])
+        #expect(try ix.names("统一战线 year:..2019") == ["2019/e.txt"])
+        #expect(try ix.names("path:f.txt") == ["f.txt"])  // empty files are indexed and found by path
+    }
+
+    @Test func looseModeMatchesWordsApart() throws {
+        let ix = try TestIndex(Self.docs)
+        #expect(try ix.names("宗教化工").isEmpty)
+        #expect(try ix.names("宗教化工", loose: true).contains("b.txt"))
+    }
+
+    @Test func parseErrorsAreQueryErrors() throws {
+        let ix = try TestIndex(Self.docs)
+        #expect(throws: QueryError.self) { try ix.names("\"unbalanced") }
+        #expect(throws: QueryError.self) { try ix.names("OR OR") }
+    }
+}
+
+struct RankingTests {
+    @Test func bm25OrdersByFrequencyAndTiesByID() throws {
+        let ix = try TestIndex([
+            ("1.txt", "统一战线。其他内容。"),
+            ("2.txt", "统一战线。统一战线。统一战线。"),
+            ("3.txt", "统一战线。其他内容。"),
+        ])
+        var o = SearchOptions()
+        o.explain = true
+        let r = try ix.searcher.search("统一战线", options: o)
+        #expect(r.total == 3)
+        #expect(r.hits[0].info.path.hasSuffix("2.txt"))
+        #expect(r.hits[1].score == r.hits[2].score)
+        #expect(r.hits[1].id < r.hits[2].id)
+        let e = try #require(r.hits[0].explanation)
+        #expect(e.terms.contains { $0.kind == "word" && $0.tf == 3 })
+        #expect(r.hits.map(\.rank) == [1, 2, 3])
+    }
+
+    @Test func scoresDoNotDependOnSegmentLayout() throws {
+        let docs = (0..<12).map { ("d\($0).txt", String(repeating: "宗教中国化方向。", count: $0 % 4 + 1) + String(repeating: "其他文字", count: $0)) }
+        let one = try TestIndex(docs)
+        let many = try TestIndex(docs, segmentsOfOne: true)
+        #expect(many.searcher.snapshot.segments.count > 1)
+        var o = SearchOptions()
+        o.all = true
+        func scores(_ ix: TestIndex) throws -> [String: Double] {
+            Dictionary(uniqueKeysWithValues: try ix.searcher.search("宗教中国化 方向", options: o).hits.map {
+                (String($0.info.path.split(separator: "/").last!), $0.score)
+            })
+        }
+        let a = try scores(one), b = try scores(many)
+        #expect(a.count == 12)
+        for (k, v) in a { #expect(abs(v - b[k]!) < 1e-9, "\(k)") }
+    }
+}
+
+struct ParityProperty {
+    /// Random documents over a small alphabet (Han, Traditional forms, punctuation, line breaks,
+    /// spaces); random 1–5 character queries; the engine must agree with a substring scan of the
+    /// normalised text.
+    @Test func randomCorpusAgreesWithSubstringScan() throws {
+        let alphabet = Array("宗教中国化國統战戰线一方向，。\n 　")
+        var rng = SeededRNG(seed: 7)
+        var docs = [(String, String)]()
+        for i in 0..<60 {
+            let n = Int(rng.next() % 120)
+            docs.append(("r\(i).txt", String((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })))
+        }
+        let ix = try TestIndex(docs, segmentsOfOne: false)
+        let norm = try Normalizer()
+        let normalized = docs.map { norm.normalize($0.1).string }
+        let han = Array("宗教中国化國統战戰线一方向")
+        for _ in 0..<300 {
+            let len = Int(rng.next() % 5) + 1
+            let q = String((0..<len).map { _ in han[Int(rng.next() % UInt64(han.count))] })
+            let nq = norm.normalize(q).string
+            let truth = docs.indices.filter { normalized[$0].contains(nq) }.map { docs[$0].0 }.sorted()
+            #expect(try ix.names(q) == truth, "query \(q)")
+        }
+    }
+}
+
+struct SeededRNG {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
