@@ -22,5 +22,12 @@ let package = Package(
             path: "Benchmarks/AnalysisBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A plain driver of the same work for profilers (callgrind, perf) and a per-stage breakdown;
+        // not a benchmark target (those live under Benchmarks/).
+        .executableTarget(
+            name: "AnalysisProfile",
+            dependencies: [.product(name: "UFAnalysis", package: "ufsearch")],
+            path: "Sources/AnalysisProfile"
+        ),
     ]
 )
