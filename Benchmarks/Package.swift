@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+// Benchmarks of ufsearch, kept in their own package so the root package never depends on
+// ordo-one/benchmark. Run through `scripts/bench-analysis` (it makes the corpus first), or:
+//   UFSEARCH_BENCH_CORPUS=/path/to/corpus swift package --package-path Benchmarks benchmark --target AnalysisBenchmark
+import PackageDescription
+
+let package = Package(
+    name: "ufsearch-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "ufsearch", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The benchmark plugin looks for sources in Benchmarks/<TargetName>/ of this package.
+        .executableTarget(
+            name: "AnalysisBenchmark",
+            dependencies: [
+                .product(name: "UFAnalysis", package: "ufsearch"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/AnalysisBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // A plain driver of the same work for profilers (callgrind, perf) and a per-stage breakdown;
+        // not a benchmark target (those live under Benchmarks/).
+        .executableTarget(
+            name: "AnalysisProfile",
+            dependencies: [.product(name: "UFAnalysis", package: "ufsearch")],
+            path: "Sources/AnalysisProfile"
+        ),
+    ]
+)

@@ -1,0 +1,120 @@
+// A plain driver for profiling the analysis pipeline outside the benchmark harness
+// (valgrind --tool=callgrind, perf), and a per-stage timing breakdown.
+//
+//   AnalysisProfile CORPUS_DIR MODE [MB] [REPEAT]
+//     MODE raw     ICU BreakIterator word count over pre-decoded UTF-16 (the benchmark's ceiling)
+//          full    Analyzer.analyze(bytes:) + every word's original byte range (the benchmark's pipeline)
+//          stages  times decode / normalise / segment / offsets separately, best of REPEAT, in MB/s
+//     MB       corpus bytes to process, in 10^6 bytes of the original files, whole files in order (default 4)
+//     REPEAT   passes over those files (default 1; stages: default 5)
+//
+// Under callgrind, `--toggle-collect='*runRaw*'` or `--toggle-collect='*runFull*'` leaves file reading and
+// setup out of the counts.
+
+import Foundation
+import UFAnalysis
+
+func fail(_ s: String) -> Never {
+    FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
+    exit(2)
+}
+
+func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3 else { fail("usage: AnalysisProfile CORPUS_DIR raw|full|stages [MB] [REPEAT]") }
+let dir = args[1], mode = args[2]
+let limit = Int((Double(args.count > 3 ? args[3] : "4") ?? 4) * 1_000_000)
+let repeats = args.count > 4 ? Int(args[4]) ?? 1 : (mode == "stages" ? 5 : 1)
+
+var paths: [String] = []
+if let walker = FileManager.default.enumerator(atPath: dir) {
+    while let p = walker.nextObject() as? String { if p.hasSuffix(".txt") { paths.append(p) } }
+}
+paths.sort()
+var files: [[UInt8]] = []
+var bytes = 0
+for p in paths where bytes < limit {
+    guard let d = FileManager.default.contents(atPath: dir + "/" + p) else { continue }
+    files.append([UInt8](d))
+    bytes += d.count
+}
+guard !files.isEmpty else { fail("no .txt files under \(dir)") }
+
+let analyzer = try Analyzer()
+let decodedFiles = files.map { f in f.withUnsafeBytes { try! DecodedText.decode($0) } }
+
+@inline(never) func runRaw(_ texts: [DecodedText], _ segmenter: Segmenter) -> Int {
+    var n = 0
+    for t in texts { n &+= segmenter.countWords(t.utf16) }
+    return n
+}
+
+@inline(never) func runFull(_ files: [[UInt8]], _ analyzer: Analyzer) -> Int {
+    var sum = 0
+    for f in files {
+        let a = try! analyzer.analyze(bytes: f)
+        for w in a.words {
+            let r = a.originalRange(w.start, w.end)
+            sum &+= r.lowerBound &+ r.upperBound
+        }
+    }
+    return sum
+}
+
+let totalBytes = bytes
+func mbps(_ ns: UInt64) -> String { String(format: "%8.2f MB/s", Double(totalBytes) * 1e3 / Double(max(ns, 1))) }
+
+switch mode {
+case "raw":
+    var s = 0
+    let t0 = now()
+    for _ in 0..<repeats { s &+= runRaw(decodedFiles, analyzer.segmenter) }
+    print("raw  \(files.count) files, \(bytes) bytes x \(repeats): \(mbps((now() - t0) / UInt64(repeats)))  [\(s)]")
+case "full":
+    // Warm the normaliser's per-character cache first, as the benchmark's warm-up iteration does
+    // (outside runFull, so callgrind's --toggle-collect leaves it out).
+    for f in files { blackHole(try! analyzer.analyze(bytes: f)) }
+    var s = 0
+    let t0 = now()
+    for _ in 0..<repeats { s &+= runFull(files, analyzer) }
+    print("full \(files.count) files, \(bytes) bytes x \(repeats): \(mbps((now() - t0) / UInt64(repeats)))  [\(s)]")
+case "stages":
+    // Warm the normaliser's per-character cache first, as the benchmark's warm-up iteration does.
+    for f in files { blackHole(try! analyzer.analyze(bytes: f)) }
+    let normalized = decodedFiles.map { analyzer.normalizer.normalize($0) }
+    let analyses = files.map { try! analyzer.analyze(bytes: $0) }
+    func best(_ body: () -> Int) -> UInt64 {
+        var b = UInt64.max
+        for _ in 0..<repeats {
+            let t0 = now()
+            blackHole(body())
+            b = min(b, now() - t0)
+        }
+        return b
+    }
+    let raw = best { runRaw(decodedFiles, analyzer.segmenter) }
+    let decode = best { files.reduce(0) { s, f in s &+ f.withUnsafeBytes { try! DecodedText.decode($0).utf16.count } } }
+    let normalize = best { decodedFiles.reduce(0) { $0 &+ analyzer.normalizer.normalize($1).text.count } }
+    let segment = best { normalized.reduce(0) { $0 &+ analyzer.segmenter.words($1.text).count } }
+    let offsets = best {
+        analyses.reduce(0) { s, a in a.words.reduce(s) { s2, w in let r = a.originalRange(w.start, w.end); return s2 &+ r.lowerBound &+ r.upperBound } }
+    }
+    let full = best { runFull(files, analyzer) }
+    print("\(files.count) files, \(bytes) bytes, best of \(repeats)")
+    print("  icu raw countWords (decoded text) \(mbps(raw))  \(String(format: "%7.1f", Double(raw) / 1e6)) ms")
+    print("  decode                            \(mbps(decode))  \(String(format: "%7.1f", Double(decode) / 1e6)) ms")
+    print("  normalise                         \(mbps(normalize))  \(String(format: "%7.1f", Double(normalize) / 1e6)) ms")
+    print("  segment words() (normalised text) \(mbps(segment))  \(String(format: "%7.1f", Double(segment) / 1e6)) ms")
+    print("  offsets                           \(mbps(offsets))  \(String(format: "%7.1f", Double(offsets) / 1e6)) ms")
+    print("  full pipeline                     \(mbps(full))  \(String(format: "%7.1f", Double(full) / 1e6)) ms")
+    print(String(format: "  full / raw = %.1f%%", Double(raw) / Double(full) * 100))
+default:
+    fail("unknown mode \(mode)")
+}
+
+@inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
