@@ -306,7 +306,7 @@ public final class IndexWriter {
                                       maxBytes: maxBytes, result: &local, warn: { p, m in
                                           lock.lock(); warn?(p, m); lock.unlock()
                                       })
-                    if buffer.memoryBytes + buffer.store.memoryBytes > budget { try flush() }
+                    if buffer.memoryBytes > budget { try flush() }
                 } catch {
                     lock.lock(); firstError = firstError ?? error; lock.unlock()
                     break

@@ -1,26 +1,25 @@
 import UFAnalysis
 
-/// An in-memory segment being built: the term table, one postings stream per term, the
-/// documents' metadata and their compressed stored text. `SegmentWriter` serialises it.
+/// An in-memory segment being built: the term table, an occurrence log, the documents'
+/// metadata and their compressed stored text. `SegmentWriter` serialises it.
 ///
-/// In-memory postings grammar (per term, appended document by document):
+/// Occurrences are appended to one log as they are met (sequential writes, no per-term
+/// arrays touched in random order), and sorted by term with a counting sort at flush:
 ///
-///     stream  := entry*
-///     entry   := docDelta:varint tf:varint [posDelta:varint]{tf, only for B and T terms}
-///
-/// docDelta is the local doc id minus the previous entry's (the first is doc + 1); positions
-/// are unit positions, delta-coded within the document starting from 0.
+///     log      := occurrence*               documents in order, positions in order within each
+///     occurrence := term:u32 (high half) position:u32 (low half)   one UInt64; W terms have position 0
+///     docStart[d] = index in the log of document d's first occurrence (docStart[docCount] = log end)
 public final class SegmentBuffer {
     /// Term keys by term id (kind byte + UTF-8).
     var keys: [[UInt8]] = []
-    /// Postings stream by term id.
-    var streams: [[UInt8]] = []
-    /// Last doc added to each term's stream (-1 when none).
-    var lastDoc: [Int32] = []
-    /// Document frequency by term id.
-    var docFreq: [UInt32] = []
-    /// Packed keys (see `pack`) to term id.
-    private var packed: [UInt64: UInt32] = [:]
+    /// Kind byte of each term.
+    var kinds: [UInt8] = []
+    /// The occurrence log.
+    var log: [UInt64] = []
+    /// Start of each document's occurrences in the log, plus the end.
+    var docStart: [Int] = [0]
+    /// Packed keys (bigrams, and words of up to three UTF-16 units) to term id.
+    private var packed = TermHashTable()
     /// Unpackable keys to term id.
     private var unpacked: [[UInt8]: UInt32] = [:]
 
@@ -29,14 +28,17 @@ public final class SegmentBuffer {
     /// The stored text builder.
     var store = DocStoreBuilder()
 
-    /// Approximate bytes of memory held.
-    public private(set) var memoryBytes = 0
+    private var termBytes = 0
 
-    // Per-document scratch.
-    private var occ: [UInt64] = []
+    /// Approximate bytes of memory held (the log counts twice: the flush sorts a copy).
+    public var memoryBytes: Int {
+        log.count * 16 + termBytes + packed.memoryBytes + docs.count * 128 + store.memoryBytes
+    }
 
     /// Creates an empty buffer.
     public init() {}
+
+    deinit { packed.deallocate() }
 
     /// Number of documents.
     public var docCount: Int { docs.count }
@@ -46,21 +48,19 @@ public final class SegmentBuffer {
     /// Adds one analysed document with its original bytes; returns its local doc id.
     @discardableResult
     public func add(info: DocumentInfo, analysis: Analysis, original: UnsafeRawBufferPointer) throws -> Int {
-        let doc = Int32(docs.count)
+        let doc = docs.count
         var info = info
         info.length = UInt32(analysis.words.count)
         docs.append(info)
         try store.add(original)
-        invert(analysis, doc: doc)
-        memoryBytes += 96 + info.path.utf8.count + info.title.utf8.count
-        return Int(doc)
+        invert(analysis)
+        docStart.append(log.count)
+        return doc
     }
 
-    /// Collects the document's term occurrences and appends them to the terms' streams.
-    private func invert(_ a: Analysis, doc: Int32) {
-        occ.removeAll(keepingCapacity: true)
+    /// Appends the document's term occurrences to the log.
+    private func invert(_ a: Analysis) {
         let text = a.normalized.text
-        // Matching units: bigrams of adjacent character units, end markers, tokens.
         var pos: UInt32 = 0
         var prevChar: UInt32 = 0       // previous unit when it was a character unit
         var prevCharPos: UInt32 = 0
@@ -71,52 +71,54 @@ public final class SegmentBuffer {
                 case .char:
                     let c = Self.scalar(t, Int(u.start))
                     if hasPrevChar {
-                        occ.append(UInt64(termID(packedBigram(prevChar, c), bigram: (prevChar, c))) << 32 | UInt64(prevCharPos))
+                        log.append(UInt64(termID(packedBigram(prevChar, c), bigram: (prevChar, c))) << 32 | UInt64(prevCharPos))
                     }
                     prevChar = c; prevCharPos = pos; hasPrevChar = true
                 case .word, .punct:
                     if hasPrevChar {
-                        occ.append(UInt64(termID(packedBigram(prevChar, 0), bigram: (prevChar, 0))) << 32 | UInt64(prevCharPos))
+                        log.append(UInt64(termID(packedBigram(prevChar, 0), bigram: (prevChar, 0))) << 32 | UInt64(prevCharPos))
                         hasPrevChar = false
                     }
                     let id = termID(kind: .token, UnsafeBufferPointer(rebasing: t[Int(u.start)..<Int(u.end)]))
-                    occ.append(UInt64(id) << 32 | UInt64(pos))
+                    log.append(UInt64(id) << 32 | UInt64(pos))
                 }
                 pos &+= 1
             }
             if hasPrevChar {
-                occ.append(UInt64(termID(packedBigram(prevChar, 0), bigram: (prevChar, 0))) << 32 | UInt64(prevCharPos))
+                log.append(UInt64(termID(packedBigram(prevChar, 0), bigram: (prevChar, 0))) << 32 | UInt64(prevCharPos))
             }
             // Han words, for BM25 (letter and number words are counted by their token terms).
             for w in a.words where w.kind == .han {
-                let id = termID(kind: .word, UnsafeBufferPointer(rebasing: t[Int(w.start)..<Int(w.end)]))
-                occ.append(UInt64(id) << 32)
+                log.append(UInt64(termID(kind: .word, UnsafeBufferPointer(rebasing: t[Int(w.start)..<Int(w.end)]))) << 32)
             }
         }
-        occ.sort()
-        var i = 0
-        let n = occ.count
-        while i < n {
-            let term = Int(occ[i] >> 32)
-            var j = i + 1
-            while j < n && Int(occ[j] >> 32) == term { j += 1 }
-            let tf = j - i
-            let before = streams[term].count
-            streams[term].appendVarint(UInt64(doc - lastDoc[term]))
-            streams[term].appendVarint(UInt64(tf))
-            if keys[term][0] != TermKind.word.rawValue {
-                var last: UInt32 = 0
-                for k in i..<j {
-                    let p = UInt32(truncatingIfNeeded: occ[k])
-                    streams[term].appendVarint(UInt64(p - last))
-                    last = p
+    }
+
+    /// The log sorted by term (counting sort), each entry as doc:u32 (high) position:u32 (low);
+    /// `runs[t] ..< runs[t + 1]` is term t's run, in (doc, position) order.
+    func sortedByTerm() -> (entries: [UInt64], runs: [Int]) {
+        let terms = keys.count
+        var runs = [Int](repeating: 0, count: terms + 1)
+        for e in log { runs[Int(e >> 32) + 1] += 1 }
+        for t in 0..<terms { runs[t + 1] += runs[t] }
+        var next = runs
+        var out = [UInt64](repeating: 0, count: log.count)
+        out.withUnsafeMutableBufferPointer { out in
+            next.withUnsafeMutableBufferPointer { next in
+                log.withUnsafeBufferPointer { log in
+                    for d in 0..<docs.count {
+                        let doc = UInt64(d) << 32
+                        for i in docStart[d]..<docStart[d + 1] {
+                            let e = log[i]
+                            let t = Int(e >> 32)
+                            out[next[t]] = doc | (e & 0xFFFF_FFFF)
+                            next[t] += 1
+                        }
+                    }
                 }
             }
-            memoryBytes += streams[term].count - before
-            lastDoc[term] = doc
-            docFreq[term] += 1
-            i = j
         }
+        return (out, runs)
     }
 
     @inline(__always)
@@ -134,9 +136,9 @@ public final class SegmentBuffer {
     }
 
     private func termID(_ packedKey: UInt64, bigram: (UInt32, UInt32)) -> UInt32 {
-        if let id = packed[packedKey] { return id }
+        if let id = packed.find(packedKey) { return id }
         let id = newTerm(TermKey.bigram(bigram.0, bigram.1))
-        packed[packedKey] = id
+        packed.insert(packedKey, id)
         return id
     }
 
@@ -145,9 +147,9 @@ public final class SegmentBuffer {
             var p = UInt64(kind == .word ? 2 : 3) << 62 | UInt64(units.count) << 48
             var shift: UInt64 = 32
             for u in units { p |= UInt64(u) << shift; shift &-= 16 }
-            if let id = packed[p] { return id }
+            if let id = packed.find(p) { return id }
             let id = newTerm(TermKey.utf16(kind, units))
-            packed[p] = id
+            packed.insert(p, id)
             return id
         }
         let key = TermKey.utf16(kind, units)
@@ -160,10 +162,8 @@ public final class SegmentBuffer {
     private func newTerm(_ key: [UInt8]) -> UInt32 {
         let id = UInt32(keys.count)
         keys.append(key)
-        streams.append([])
-        lastDoc.append(-1)
-        docFreq.append(0)
-        memoryBytes += 120 + key.count
+        kinds.append(key[0])
+        termBytes += 48 + key.count
         return id
     }
 

@@ -53,29 +53,33 @@ final class SegmentWriter {
     /// Writes a whole in-memory buffer as segment `id`.
     static func write(_ buffer: SegmentBuffer, directory: IndexDirectory, id: UInt64) throws -> SegmentEntry {
         let w = try SegmentWriter(directory: directory, id: id)
+        let (entries, runs) = buffer.sortedByTerm()
+        buffer.log = []  // the sorted copy replaces it
         var positions = [UInt32]()
-        for t in buffer.sortedTermIDs() {
-            let key = buffer.keys[t]
-            let hasPos = key[0] != TermKind.word.rawValue
-            var enc = PostingsEncoder(hasPositions: hasPos)
-            buffer.streams[t].withUnsafeBufferPointer { s in
-                var i = 0
-                var doc: Int64 = -1
-                while i < s.count {
-                    doc += Int64(MemVarint.read(s, &i))
-                    let tf = UInt32(MemVarint.read(s, &i))
+        try entries.withUnsafeBufferPointer { e in
+            for t in buffer.sortedTermIDs() {
+                let key = buffer.keys[t]
+                let hasPos = key[0] != TermKind.word.rawValue
+                var enc = PostingsEncoder(hasPositions: hasPos)
+                var i = runs[t]
+                let end = runs[t + 1]
+                while i < end {
+                    let doc = e[i] >> 32
                     positions.removeAll(keepingCapacity: true)
-                    if hasPos {
-                        var last: UInt32 = 0
-                        for _ in 0..<tf { last &+= UInt32(MemVarint.read(s, &i)); positions.append(last) }
+                    var j = i
+                    while j < end && e[j] >> 32 == doc {
+                        positions.append(UInt32(truncatingIfNeeded: e[j]))
+                        j += 1
                     }
+                    let tf = UInt32(j - i)
                     positions.withUnsafeBufferPointer {
-                        enc.add(doc: Int32(doc), tf: tf, length: buffer.docs[Int(doc)].length, positions: $0)
+                        enc.add(doc: Int32(doc), tf: tf, length: buffer.docs[Int(doc)].length,
+                                positions: hasPos ? $0 : UnsafeBufferPointer(rebasing: $0[0..<0]))
                     }
+                    i = j
                 }
+                try w.addTerm(key: key, encoder: &enc)
             }
-            buffer.streams[t] = []  // release memory as we go
-            try w.addTerm(key: key, encoder: &enc)
         }
         return try w.finish(docs: buffer.docs, store: &buffer.store)
     }
