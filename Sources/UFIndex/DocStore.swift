@@ -31,6 +31,22 @@ struct DocStoreBuilder {
         if pending.count >= storeBlockTarget { try flushBlock() }
     }
 
+    /// Appends every block of another segment's store verbatim (no recompression), with the
+    /// locations of its documents: used by merges of segments without deletions.
+    mutating func appendBlocks(of reader: DocStoreReader, locations docs: [(block: UInt32, offset: UInt32)]) throws {
+        try flushBlock()
+        let base = UInt32(table.count)
+        for b in 0..<reader.blockCount {
+            let (frame, rawLen) = try reader.compressedBlock(b)
+            table.append((UInt64(compressed.count), UInt32(frame.count), rawLen))
+            compressed.append(contentsOf: frame)
+        }
+        for d in docs {
+            guard d.block < UInt32(reader.blockCount) else { throw IndexError.corrupt(file: reader.file, detail: "store block \(d.block) out of range") }
+            locations.append((base + d.block, d.offset))
+        }
+    }
+
     mutating func flushBlock() throws {
         guard !pending.isEmpty else { return }
         let c = try Zstd.compress(pending, level: level)
@@ -86,6 +102,17 @@ public struct DocStoreReader {
         let raw = try Zstd.decompress(UnsafeRawBufferPointer(rebasing: body[Int(off)..<Int(off + UInt64(clen))]),
                                       expectedSize: Int(rlen), file: file)
         return Array(raw[Int(offset)..<Int(offset) + Int(size)])
+    }
+
+    /// Block `b`'s compressed bytes and uncompressed length.
+    func compressedBlock(_ b: Int) throws -> (UnsafeRawBufferPointer, UInt32) {
+        var r = ByteReader(body, file: file)
+        try r.seek(to: tableStart + b * 16)
+        let off = try r.u64LE(), clen = try r.u32LE(), rlen = try r.u32LE()
+        guard off <= UInt64(tableStart), UInt64(clen) <= UInt64(tableStart) - off else {
+            throw IndexError.corrupt(file: file, detail: "store block \(b) out of range")
+        }
+        return (UnsafeRawBufferPointer(rebasing: body[Int(off)..<Int(off + UInt64(clen))]), rlen)
     }
 
     /// Decompresses every block (for `check`).

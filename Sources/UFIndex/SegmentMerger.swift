@@ -8,12 +8,24 @@ enum SegmentMerger {
         var store = DocStoreBuilder()
         for s in sources {
             var m = [Int32](repeating: -1, count: s.docCount)
-            for d in 0..<s.docCount where !s.isDeleted(d) {
-                m[d] = Int32(docs.count)
-                let (info, block, offset) = try s.docs.info(d)
-                docs.append(info)
-                let bytes = try s.store.document(block: block, offset: offset, size: info.size)
-                try bytes.withUnsafeBytes { try store.add($0) }
+            if s.tombstones == nil {
+                // No deletions: copy the compressed store blocks as they are.
+                var locs = [(block: UInt32, offset: UInt32)]()
+                for d in 0..<s.docCount {
+                    m[d] = Int32(docs.count)
+                    let (info, block, offset) = try s.docs.info(d)
+                    docs.append(info)
+                    locs.append((block, offset))
+                }
+                try store.appendBlocks(of: s.store, locations: locs)
+            } else {
+                for d in 0..<s.docCount where !s.isDeleted(d) {
+                    m[d] = Int32(docs.count)
+                    let (info, block, offset) = try s.docs.info(d)
+                    docs.append(info)
+                    let bytes = try s.store.document(block: block, offset: offset, size: info.size)
+                    try bytes.withUnsafeBytes { try store.add($0) }
+                }
             }
             remap.append(m)
         }

@@ -120,6 +120,12 @@ struct IndexWriterTests {
             var pos = [UInt32]()
             try c.positions(into: &pos)
             #expect(pos.count == 1)
+            // Stored text survives merges (blocks copied or recompressed).
+            for i in [0, 5, 29] {
+                let id = try #require(try snap.document(path: f.corpus + "/f\(i).txt"))
+                let text = "第\(i)号文件：宗教中国化\(i % 3 == 0 ? "，统一战线" : "")"
+                #expect(try seg.original(id) == Array(text.utf8))
+            }
         }
     }
 
