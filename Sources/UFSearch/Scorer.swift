@@ -106,15 +106,53 @@ struct SegmentScorer {
     let segment: SegmentReader
     let stats: GlobalStats
     let sequences: [SequenceQuery]
-    let occurrences: [String: [Int32: [UInt32]]]
+    let matches: [SequenceMatches?]
+    var matchIndex: [Int]
     var cursors: [PostingsCursor?]
+    /// The largest possible phrase and proximity boosts.
+    let boostBound: Double
+    private var boundValidThrough: Int32 = -1
+    private var cachedBound = 0.0
 
-    init(segment: SegmentReader, stats: GlobalStats, sequences: [SequenceQuery], occurrences: [String: [Int32: [UInt32]]]) throws {
+    init(segment: SegmentReader, stats: GlobalStats, sequences: [SequenceQuery], matches: [String: SequenceMatches]) throws {
         self.segment = segment
         self.stats = stats
         self.sequences = sequences
-        self.occurrences = occurrences
+        self.matches = sequences.map { matches[$0.normalized] }
+        matchIndex = Array(repeating: 0, count: sequences.count)
         cursors = try stats.words.map { w in try segment.postings(w.key) }
+        var b = 0.0
+        for s in sequences where s.words.count >= 2 { b += Scoring.phraseWeight * stats.idf(of: s) * (Scoring.k1 + 1) }
+        if sequences.count >= 2 {
+            for i in 1..<sequences.count { b += Scoring.proximityWeight * (stats.idf(of: sequences[i - 1]) + stats.idf(of: sequences[i])) / 2 }
+        }
+        boostBound = b
+    }
+
+    /// The best score any document in the postings blocks around `doc` could reach. Cached
+    /// until `doc` passes the end of one of those blocks.
+    mutating func upperBound(_ doc: Int32) throws -> Double {
+        if doc <= boundValidThrough { return cachedBound }
+        var bound = boostBound
+        var through = Int32.max
+        for i in cursors.indices {
+            guard let b = cursors[i]?.blockFor(doc), let c = cursors[i] else { continue }
+            let (maxTf, minLen) = c.blockBounds(b)
+            through = min(through, c.blockLastDoc(b))
+            bound += stats.words[i].idf * Scoring.tfPart(tf: Double(maxTf), dl: Double(minLen), avgdl: stats.avgdl)
+        }
+        cachedBound = bound
+        boundValidThrough = through == Int32.max ? Int32.max : through
+        return bound
+    }
+
+    /// The index in `matches[s]` of `doc`, advancing monotonically.
+    private mutating func matchPosition(_ s: Int, _ doc: Int32) -> Int? {
+        guard let m = matches[s] else { return nil }
+        var i = matchIndex[s]
+        while i < m.docs.count && m.docs[i] < doc { i += 1 }
+        matchIndex[s] = i
+        return i < m.docs.count && m.docs[i] == doc ? i : nil
     }
 
     mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
@@ -132,15 +170,16 @@ struct SegmentScorer {
             if explain { parts.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: w.idf, score: s)) }
         }
         // Phrase boost.
-        var found = [(SequenceQuery, [UInt32])]()
-        for s in sequences {
-            guard let starts = occurrences[s.normalized]?[doc], !starts.isEmpty else { continue }
-            found.append((s, starts))
+        var found = [(SequenceQuery, ArraySlice<UInt32>)]()
+        for (si, s) in sequences.enumerated() {
+            guard let i = matchPosition(si, doc), let m = matches[si] else { continue }
+            let count = Int(m.counts[i])
+            found.append((s, m.starts(i)))
             if s.words.count >= 2 {
                 let idf = stats.idf(of: s)
-                let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(starts.count), dl: dl, avgdl: stats.avgdl)
+                let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(count), dl: dl, avgdl: stats.avgdl)
                 total += v
-                if explain { parts.append(TermExplanation(term: s.normalized, kind: "phrase", tf: starts.count, df: 0, idf: idf, score: v)) }
+                if explain { parts.append(TermExplanation(term: s.normalized, kind: "phrase", tf: count, df: 0, idf: idf, score: v)) }
             }
         }
         // Proximity boost between consecutive terms of the query.
@@ -160,10 +199,10 @@ struct SegmentScorer {
     }
 
     /// Smallest |a − b| over two sorted lists.
-    static func minGap(_ a: [UInt32], _ b: [UInt32]) -> Int {
-        var i = 0, j = 0
+    static func minGap(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Int {
+        var i = a.startIndex, j = b.startIndex
         var best = Int.max
-        while i < a.count && j < b.count {
+        while i < a.endIndex && j < b.endIndex {
             let d = Int(a[i]) - Int(b[j])
             best = min(best, abs(d))
             if d < 0 { i += 1 } else { j += 1 }

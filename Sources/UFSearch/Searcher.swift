@@ -1,3 +1,4 @@
+import Collections
 import UFAnalysis
 import UFIndex
 
@@ -47,6 +48,8 @@ public final class Searcher {
     public let snapshot: IndexSnapshot
     /// The analyser used for queries and highlighting.
     public let analyzer: Analyzer
+    /// How many documents the last `run` scored exactly (the rest were pruned by block bounds).
+    public private(set) var lastScoredCount = 0
 
     /// A searcher over `snapshot`.
     public init(snapshot: IndexSnapshot, analyzer: Analyzer? = nil) throws {
@@ -71,39 +74,75 @@ public final class Searcher {
         return out
     }
 
-    /// Runs a compiled plan.
+    /// Runs a compiled plan: every matching document is found (the total is exact), and
+    /// the top `offset + limit` are kept in a heap. Documents are visited in id order, and a
+    /// document whose best possible score (from the postings blocks' maximum tf and minimum
+    /// length, plus the largest boosts) cannot beat the heap's worst is not scored at all.
     public func run(_ plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
         let sequences = plan.positiveSequences
         let stats = try GlobalStats(snapshot: snapshot, sequences: sequences)
-        var scored = [(score: Double, id: Int, seg: Int, local: Int32, explain: Explanation?)]()
+        let k = options.all ? Int.max : max(0, options.offset) + max(0, options.limit)
+        var heap = Heap<Candidate>()
+        var total = 0
+        var scoredCount = 0
         for (si, seg) in snapshot.segments.enumerated() {
-            var ctx = SegmentContext(segment: seg)
+            var ctx = SegmentContext(segment: seg, needStarts: sequences.count >= 2)
             let docs = try eval(plan, &ctx, nil)
-            if docs.isEmpty { continue }
-            var scorer = try SegmentScorer(segment: seg, stats: stats, sequences: sequences, occurrences: ctx.occurrences)
+            total += docs.count
+            if docs.isEmpty || k == 0 { continue }
+            var scorer = try SegmentScorer(segment: seg, stats: stats, sequences: sequences, matches: ctx.occurrences)
             for d in docs {
-                let (s, e) = try scorer.score(d, explain: options.explain)
-                scored.append((s, snapshot.bases[si] + Int(d), si, d, e))
+                let id = snapshot.bases[si] + Int(d)
+                if heap.count >= k, let worst = heap.min {
+                    let bound = try scorer.upperBound(d)
+                    if bound < worst.score || (bound == worst.score && id > worst.id) { continue }
+                }
+                let (score, e) = try scorer.score(d, explain: options.explain)
+                scoredCount += 1
+                let c = Candidate(score: score, id: id, segment: si, local: d, explanation: e)
+                if heap.count < k {
+                    heap.insert(c)
+                } else if let worst = heap.min, worst < c {
+                    _ = heap.replaceMin(with: c)
+                }
             }
         }
-        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
-        let total = scored.count
-        let start = min(options.offset, total)
-        let end = options.all ? total : min(total, start + max(0, options.limit))
+        var best = [Candidate]()
+        best.reserveCapacity(heap.count)
+        while let c = heap.popMax() { best.append(c) }
+        let start = min(options.offset, best.count)
         var hits = [SearchHit]()
-        for (i, s) in scored[start..<end].enumerated() {
-            let info = try snapshot.segments[s.seg].info(Int(s.local))
-            hits.append(SearchHit(rank: start + i + 1, id: s.id, info: info, score: s.score, explanation: s.explain))
+        for (i, c) in best[start...].enumerated() {
+            let info = try snapshot.segments[c.segment].info(Int(c.local))
+            hits.append(SearchHit(rank: start + i + 1, id: c.id, info: info, score: c.score, explanation: c.explanation))
         }
+        lastScoredCount = scoredCount
         return SearchResults(total: total, hits: hits, plan: plan)
+    }
+
+    /// A scored document; `<` orders worse before better (lower score, then higher id).
+    struct Candidate: Comparable {
+        var score: Double
+        var id: Int
+        var segment: Int
+        var local: Int32
+        var explanation: Explanation?
+
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            a.score != b.score ? a.score < b.score : a.id > b.id
+        }
+
+        static func == (a: Candidate, b: Candidate) -> Bool { a.score == b.score && a.id == b.id }
     }
 
     // MARK: - Boolean evaluation per segment
 
     struct SegmentContext {
         let segment: SegmentReader
-        /// Occurrence starts of each positive sequence (by normalised text) per document.
-        var occurrences: [String: [Int32: [UInt32]]] = [:]
+        /// Whether sequences must report start positions (for the proximity boost).
+        var needStarts = false
+        /// Matches of each sequence, by normalised text.
+        var occurrences: [String: SequenceMatches] = [:]
     }
 
     /// Sorted local doc ids matching `plan` (deleted excluded), optionally within `domain`.
@@ -112,12 +151,14 @@ public final class Searcher {
         case .nothing:
             return []
         case .sequence(let s):
-            let m = try SequenceMatcher(s.units).matches(in: ctx.segment)
-            var byDoc = ctx.occurrences[s.normalized] ?? [:]
-            for (d, starts) in m { byDoc[d] = starts }
-            ctx.occurrences[s.normalized] = byDoc
-            let docs = m.map(\.doc)
-            return domain.map { intersect(docs, $0) } ?? docs
+            let m: SequenceMatches
+            if let seen = ctx.occurrences[s.normalized] {
+                m = seen
+            } else {
+                m = try SequenceMatcher(s.units).matches(in: ctx.segment, needStarts: ctx.needStarts)
+                ctx.occurrences[s.normalized] = m
+            }
+            return domain.map { intersect(m.docs, $0) } ?? m.docs
         case .title, .path, .year:
             return try filter(plan, ctx.segment, domain)
         case .and(let children):

@@ -48,59 +48,50 @@ struct SequenceMatcher {
     }
 
     /// A source of documents and positions for one cover element in one segment.
-    private enum Source {
-        case cursor(PostingsCursor, df: Int)
-        case materialized(docs: [Int32], positions: [[UInt32]], index: Int)
+    private final class Source {
+        var cursor: PostingsCursor?
+        let docs: [Int32]
+        let positions: [[UInt32]]
+        var index = -1
+        let df: Int
+        let offset: UInt32
 
-        var df: Int {
-            switch self {
-            case .cursor(_, let df): return df
-            case .materialized(let d, _, _): return d.count
-            }
+        init(cursor: PostingsCursor, df: Int, offset: UInt32) {
+            self.cursor = cursor; self.df = df; self.offset = offset; docs = []; positions = []
+        }
+
+        init(docs: [Int32], positions: [[UInt32]], offset: UInt32) {
+            cursor = nil; self.docs = docs; self.positions = positions; df = docs.count; self.offset = offset
         }
 
         var doc: Int32 {
-            switch self {
-            case .cursor(let c, _): return c.doc
-            case .materialized(let d, _, let i): return i < d.count ? (i < 0 ? -1 : d[i]) : Int32.max
-            }
+            if let c = cursor { return c.doc }
+            return index < 0 ? -1 : (index < docs.count ? docs[index] : Int32.max)
         }
 
-        mutating func advance(to target: Int32) throws {
-            switch self {
-            case .cursor(var c, let df):
-                self = .materialized(docs: [], positions: [], index: 0)  // release the copy while mutating
-                try c.advance(to: target)
-                self = .cursor(c, df: df)
-            case .materialized(let d, let p, var i):
-                if i < 0 { i = 0 }
-                while i < d.count && d[i] < target { i += 1 }
-                self = .materialized(docs: d, positions: p, index: i)
-            }
+        var tf: UInt32 { cursor?.tf ?? UInt32(positions[index].count) }
+
+        func advance(to target: Int32) throws {
+            if cursor != nil { try cursor!.advance(to: target); return }
+            if index < 0 { index = 0 }
+            while index < docs.count && docs[index] < target { index += 1 }
         }
 
-        mutating func positions(into out: inout [UInt32]) throws {
-            switch self {
-            case .cursor(var c, let df):
-                self = .materialized(docs: [], positions: [], index: 0)
-                try c.positions(into: &out)
-                self = .cursor(c, df: df)
-            case .materialized(_, let p, let i):
-                out = p[i]
-            }
+        func positions(into out: inout [UInt32]) throws {
+            if cursor != nil { try cursor!.positions(into: &out); return }
+            out = positions[index]
         }
     }
 
-    /// Matching documents of `segment` (deleted ones excluded) with the sorted start positions
-    /// of every occurrence. With `limitDocs`, only documents in that sorted list are considered.
-    func matches(in segment: SegmentReader) throws -> [(doc: Int32, starts: [UInt32])] {
-        var sources = [(Source, UInt32)]()
+    /// Matching documents of `segment` (deleted ones excluded), in doc order, with the number
+    /// of occurrences and, when `needStarts` or when the sequence needs several covering terms,
+    /// the start positions of every occurrence.
+    func matches(in segment: SegmentReader, needStarts: Bool) throws -> SequenceMatches {
+        var sources = [Source]()
         for c in covers {
             if c.isPrefix {
                 var merged = [Int32: [UInt32]]()
                 var tmp = [UInt32]()
-                var prefix = c.key
-                _ = prefix
                 try segment.terms.prefixScan(c.key) { _, info in
                     var cur = try segment.postings(info)
                     try cur.next()
@@ -110,18 +101,29 @@ struct SequenceMatcher {
                         try cur.next()
                     }
                 }
-                prefix = []
-                if merged.isEmpty { return [] }
+                if merged.isEmpty { return SequenceMatches() }
                 let docs = merged.keys.sorted()
-                sources.append((.materialized(docs: docs, positions: docs.map { merged[$0]!.sorted() }, index: -1), c.offset))
+                sources.append(Source(docs: docs, positions: docs.map { merged[$0]!.sorted() }, offset: c.offset))
             } else {
-                guard let info = try segment.terms.lookup(c.key) else { return [] }
-                sources.append((.cursor(try segment.postings(info), df: info.df), c.offset))
+                guard let info = try segment.terms.lookup(c.key) else { return SequenceMatches() }
+                sources.append(Source(cursor: try segment.postings(info), df: info.df, offset: c.offset))
             }
         }
-        guard !sources.isEmpty else { return [] }
-        sources.sort { $0.0.df < $1.0.df }
-        var out = [(doc: Int32, starts: [UInt32])]()
+        guard !sources.isEmpty else { return SequenceMatches() }
+        sources.sort { $0.df < $1.df }
+        var out = SequenceMatches()
+        if sources.count == 1 && !needStarts {
+            // One covering term: its documents are the matches and its tf the occurrences.
+            let s = sources[0]
+            try s.advance(to: 0)
+            while s.doc != Int32.max {
+                if !segment.isDeleted(Int(s.doc)) { out.docs.append(s.doc); out.counts.append(s.tf) }
+                if s.doc == Int32.max - 1 { break }
+                try s.advance(to: s.doc + 1)
+            }
+            return out
+        }
+        out.hasStarts = true
         var target: Int32 = 0
         var pos = [UInt32]()
         var starts = [UInt32]()
@@ -130,8 +132,8 @@ struct SequenceMatcher {
             // Leapfrog: bring every source to the same document.
             var i = 0
             while i < sources.count {
-                try sources[i].0.advance(to: target)
-                let d = sources[i].0.doc
+                try sources[i].advance(to: target)
+                let d = sources[i].doc
                 if d == Int32.max { break outer }
                 if d > target { target = d; i = 0; continue }
                 i += 1
@@ -139,14 +141,14 @@ struct SequenceMatcher {
             let doc = target
             if !segment.isDeleted(Int(doc)) {
                 // Positions: starts common to all covers.
-                try sources[0].0.positions(into: &pos)
-                let off0 = sources[0].1
+                try sources[0].positions(into: &pos)
+                let off0 = sources[0].offset
                 starts.removeAll(keepingCapacity: true)
                 for p in pos where p >= off0 { starts.append(p - off0) }
                 var k = 1
                 while k < sources.count && !starts.isEmpty {
-                    try sources[k].0.positions(into: &pos)
-                    let off = sources[k].1
+                    try sources[k].positions(into: &pos)
+                    let off = sources[k].offset
                     next.removeAll(keepingCapacity: true)
                     var a = 0, b = 0
                     while a < starts.count && b < pos.count {
@@ -157,11 +159,36 @@ struct SequenceMatcher {
                     swap(&starts, &next)
                     k += 1
                 }
-                if !starts.isEmpty { out.append((doc, starts)) }
+                if !starts.isEmpty {
+                    out.docs.append(doc)
+                    out.counts.append(UInt32(starts.count))
+                    out.starts.append(contentsOf: starts)
+                    out.startEnds.append(out.starts.count)
+                }
             }
             if target == Int32.max - 1 { break }
             target += 1
         }
         return out
+    }
+}
+
+/// The matches of one sequence in one segment, in doc order (flat arrays).
+struct SequenceMatches {
+    /// Matching documents.
+    var docs: [Int32] = []
+    /// Occurrences in each.
+    var counts: [UInt32] = []
+    /// True when start positions were collected.
+    var hasStarts = false
+    /// Start positions of all occurrences, document after document.
+    var starts: [UInt32] = []
+    /// End index in `starts` of each document's positions.
+    var startEnds: [Int] = []
+
+    /// The start positions of the i-th matching document.
+    func starts(_ i: Int) -> ArraySlice<UInt32> {
+        guard hasStarts else { return [] }
+        return starts[(i == 0 ? 0 : startEnds[i - 1])..<startEnds[i]]
     }
 }

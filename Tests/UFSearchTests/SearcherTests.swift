@@ -171,3 +171,49 @@ struct SeededRNG {
         return z ^ (z >> 31)
     }
 }
+
+struct TopKPruning {
+    /// Block-max pruning must return exactly the first k of the full ranking, and must
+    /// actually skip scoring when many documents match.
+    @Test func topKEqualsFullRankingPrefix() throws {
+        var rng = SeededRNG(seed: 11)
+        let words = ["宗教", "中国化", "统一战线", "民族", "团结", "工作", "方向", "坚持"]
+        var docs = [(String, String)]()
+        for i in 0..<600 {
+            let n = Int(rng.next() % 40) + 3
+            let text = (0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined(separator: rng.next() % 3 == 0 ? "，" : "")
+            docs.append(("d\(i).txt", text))
+        }
+        let ix = try TestIndex(docs)
+        for q in ["宗教", "宗教中国化", "统一战线 团结", "工作 OR 方向", "民族团结 -宗教"] {
+            var all = SearchOptions()
+            all.all = true
+            let full = try ix.searcher.search(q, options: all)
+            for (limit, offset) in [(10, 0), (5, 3), (1, 0)] {
+                var o = SearchOptions()
+                o.limit = limit
+                o.offset = offset
+                let top = try ix.searcher.search(q, options: o)
+                #expect(top.total == full.total)
+                let expected = Array(full.hits.dropFirst(offset).prefix(limit))
+                #expect(top.hits.map(\.id) == expected.map(\.id), "\(q) limit \(limit) offset \(offset)")
+                #expect(top.hits.map(\.rank) == expected.map(\.rank))
+            }
+        }
+    }
+
+    @Test func weakBlocksAreSkipped() throws {
+        // The first documents mention the term often in short texts; later ones once in long texts:
+        // once the heap holds strong hits, whole later blocks cannot compete and are not scored.
+        var docs = [(String, String)]()
+        for i in 0..<40 { docs.append((String(format: "a%03d.txt", i), String(repeating: "宗教工作。", count: 8))) }
+        for i in 0..<600 { docs.append((String(format: "b%03d.txt", i), "宗教。" + String(repeating: "其他的内容很长。", count: 60))) }
+        let ix = try TestIndex(docs)
+        var o = SearchOptions()
+        o.limit = 5
+        let r = try ix.searcher.search("宗教", options: o)
+        #expect(r.total == 640)
+        #expect(r.hits.allSatisfy { $0.info.path.contains("/a") })
+        #expect(ix.searcher.lastScoredCount < 300)
+    }
+}
