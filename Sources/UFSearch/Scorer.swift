@@ -111,6 +111,8 @@ struct SegmentScorer {
     var cursors: [PostingsCursor?]
     /// The largest possible phrase and proximity boosts.
     let boostBound: Double
+    /// idf of each sequence (the sum of its words').
+    let sequenceIdf: [Double]
     private var boundValidThrough: Int32 = -1
     private var cachedBound = 0.0
 
@@ -121,6 +123,7 @@ struct SegmentScorer {
         self.matches = sequences.map { matches[$0.normalized] }
         matchIndex = Array(repeating: 0, count: sequences.count)
         cursors = try stats.words.map { w in try segment.postings(w.key) }
+        sequenceIdf = sequences.map { stats.idf(of: $0) }
         var b = 0.0
         for s in sequences where s.words.count >= 2 { b += Scoring.phraseWeight * stats.idf(of: s) * (Scoring.k1 + 1) }
         if sequences.count >= 2 {
@@ -170,13 +173,13 @@ struct SegmentScorer {
             if explain { parts.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: w.idf, score: s)) }
         }
         // Phrase boost.
-        var found = [(SequenceQuery, ArraySlice<UInt32>)]()
+        var found = [(SequenceQuery, ArraySlice<UInt32>, Double)]()
         for (si, s) in sequences.enumerated() {
             guard let i = matchPosition(si, doc), let m = matches[si] else { continue }
             let count = Int(m.counts[i])
-            found.append((s, m.starts(i)))
+            found.append((s, m.starts(i), sequenceIdf[si]))
             if s.words.count >= 2 {
-                let idf = stats.idf(of: s)
+                let idf = sequenceIdf[si]
                 let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(count), dl: dl, avgdl: stats.avgdl)
                 total += v
                 if explain { parts.append(TermExplanation(term: s.normalized, kind: "phrase", tf: count, df: 0, idf: idf, score: v)) }
@@ -186,7 +189,7 @@ struct SegmentScorer {
         if found.count >= 2 {
             for k in 1..<found.count where found[k - 1].0.normalized != found[k].0.normalized {
                 let gap = Self.minGap(found[k - 1].1, found[k].1)
-                let idf = (stats.idf(of: found[k - 1].0) + stats.idf(of: found[k].0)) / 2
+                let idf = (found[k - 1].2 + found[k].2) / 2
                 let v = Scoring.proximityWeight * idf / (1 + Double(gap) / 8)
                 total += v
                 if explain {
