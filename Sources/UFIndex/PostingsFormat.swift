@@ -12,7 +12,9 @@
 //                   posLen:varint         bytes of the block's positions in .pos (0: none)
 //                   maxTf:varint          the largest tf in the block
 //                   minLen:varint         the smallest document length (ICU words) in the block
-//   block        := (docDelta:varint tf:varint){n}
+//   block        := posting{n}
+//   posting      := (docDelta << 1 | 1):varint                when tf = 1 (most bigram postings)
+//                 | (docDelta << 1):varint tf:varint          otherwise
 //                   docDelta: doc minus the previous doc (the block's first: minus the previous
 //                   block's last doc, or doc + 1 for the first block)
 //   termPositions := docPositions{df}     per document, in postings order
@@ -44,8 +46,13 @@ struct PostingsEncoder {
 
     /// Adds a document (in increasing doc order) with its tf, length and positions.
     mutating func add(doc: Int32, tf: UInt32, length: UInt32, positions pos: UnsafeBufferPointer<UInt32>) {
-        block.varint(UInt64(Int64(doc) - lastDoc))
-        block.varint(UInt64(tf))
+        let delta = UInt64(Int64(doc) - lastDoc)
+        if tf == 1 {
+            block.varint(delta << 1 | 1)
+        } else {
+            block.varint(delta << 1)
+            block.varint(UInt64(tf))
+        }
         if hasPositions {
             var last: UInt32 = 0
             for p in pos { blockPositions.varint(UInt64(p &- last)); last = p }
@@ -188,10 +195,11 @@ public struct PostingsCursor {
             try enterBlock(nb)
         }
         if !positionsRead { pendingPositionSkips += Int(tf) }
-        let delta = try post.varint()
+        let v = try post.varint()
+        let delta = v >> 1
         guard delta > 0, Int64(doc) + Int64(delta) < Int64(Int32.max) else { throw post.corrupt("bad doc delta \(delta)") }
         doc = Int32(Int64(doc) + Int64(delta))
-        tf = try post.varint32()
+        tf = v & 1 == 1 ? 1 : try post.varint32()
         guard tf > 0 else { throw post.corrupt("zero term frequency") }
         positionsRead = false
         inBlockRemaining -= 1
