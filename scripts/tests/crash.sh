@@ -17,7 +17,8 @@
 # (the title carries the version), and its body holds the token dNNNvK.
 #
 # Environment: UFSEARCH_BIN (default .build/debug/ufsearch), CRASH_SEED, CRASH_KILLS (50),
-# CRASH_KEEP=1 keeps the work directory. Prints one summary line; exits 1 on any bad outcome.
+# CRASH_BUDGET (seconds, 300), CRASH_KEEP=1 keeps the work directory (a damaged index is always
+# copied next to it, as <workdir>-bad-<iteration>). Prints one summary line; exits 1 on any bad outcome.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${UFSEARCH_BIN:-.build/debug/ufsearch}
@@ -36,7 +37,7 @@ import hashlib, json, lzma, os, random, re, signal, struct, subprocess, sys, tim
 BIN, WORK = sys.argv[1], sys.argv[2]
 SEED = int(os.environ.get("CRASH_SEED") or random.SystemRandom().randrange(1 << 32))
 KILLS = int(os.environ.get("CRASH_KILLS") or 50)
-BUDGET = float(os.environ.get("CRASH_BUDGET") or 170)  # seconds; stop early (and fail) past it
+BUDGET = float(os.environ.get("CRASH_BUDGET") or 300)  # seconds; a safety net: past it, stop and fail
 rng = random.Random(SEED)
 os.chdir(WORK)
 os.makedirs("corpus")
@@ -102,7 +103,7 @@ def new_doc(size=None):
 
 # ---- running the binary ---------------------------------------------------------------------
 def run(args, stdin=None):
-    p = subprocess.run([BIN] + args, input=stdin, capture_output=True, env=ENV)
+    p = subprocess.run([BIN] + args, input=stdin, capture_output=True, env=ENV, timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 def state():
@@ -261,7 +262,7 @@ iterations = 0
 bad_reports = []
 got = None
 kinds = ["add"] * 6 + ["index"] * 2 + ["rm"] + ["merge"]
-phase_hist = {"delay": 0, "segment": 0, "commit": 0}
+phase_hist = {"delay": 0, "segment": 0, "commit": 0, "renamed": 0}
 while kills < KILLS and iterations < KILLS * 3:
     if time.monotonic() - t_start > BUDGET:
         bad_reports.append(f"time budget of {BUDGET:.0f} s used up after {kills} kills")
@@ -276,10 +277,12 @@ while kills < KILLS and iterations < KILLS * 3:
     kind = rng.choice(kinds)
     args, after = plan(kind, before)
     full = calib[kind]
-    # Where to kill: after a random delay over [0, 1.1 x the uninterrupted time] (half the
-    # time), or as soon as the writer creates its first new segment file (segment writing) or
-    # its first tombstone/temporary/manifest file (commit), watched by polling the directory.
-    trigger = rng.choice(["delay", "commit"] if kind == "rm" else ["delay", "delay", "segment", "commit"])
+    # Where to kill: after a random delay over [0, 1.1 x the uninterrupted time], or as soon as
+    # the writer creates its first new segment file (segment writing), its first tombstone/
+    # temporary/manifest file (commit), or a new manifest under its final name (just after the
+    # commit: garbage collection, merges), watched by polling the directory.
+    trigger = rng.choice(["delay", "delay", "commit", "renamed"] if kind == "rm"
+                         else ["delay", "delay", "delay", "segment", "commit", "renamed"])
     frac = rng.uniform(0, 1.1)
     delay = frac * full
     old_names = set(os.listdir("idx"))
@@ -288,8 +291,9 @@ while kills < KILLS and iterations < KILLS * 3:
     if trigger == "delay":
         time.sleep(delay)
     else:
-        pat = re.compile(r"seg-[0-9a-f]{16}\.\w+$" if trigger == "segment"
-                         else r"(.*\.tmp-\d+|gen-[0-9a-f]{16}\.manifest|seg-.*\.del)$")
+        pat = re.compile({"segment": r"seg-[0-9a-f]{16}\.\w+$",
+                          "commit": r"(.*\.tmp-\d+|gen-[0-9a-f]{16}\.manifest|seg-.*\.del)$",
+                          "renamed": r"gen-[0-9a-f]{16}\.manifest$"}[trigger])
         extra = rng.choice([0, 0, 0.001, 0.003])
         while p.poll() is None and time.monotonic() - t0 < 5 * full + 1:
             if any(pat.match(n) for n in set(os.listdir("idx")) - old_names):
@@ -324,12 +328,13 @@ while kills < KILLS and iterations < KILLS * 3:
         problems.append(got)
         got = None
     if got is not None:
-        if got == before and got == after:
+        if not killed:
+            if got != after:
+                problems.append("the write finished but the index is not in the AFTER state")
+        elif got == before and got == after:
             same_n += 1
         elif got == before:
             before_n += 1
-            if not killed:
-                problems.append("the write finished but the index is in the BEFORE state")
         elif got == after:
             after_n += 1
         else:
@@ -368,10 +373,10 @@ for r in bad_reports:
     print("crash test: BAD: " + r, file=sys.stderr)
 elapsed = time.monotonic() - t_start
 cal = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in calib.items())
-print(f"crash test: {kills} kills, {before_n} before-state, {after_n} after-state, {same_n} unchanged (merge/no-op), "
-      f"{bad} bad; {completed} writes finished before the kill; kills after a random delay/at a new "
-      f"segment file/at a commit file {phase_hist['delay']}/{phase_hist['segment']}/{phase_hist['commit']}; "
-      f"calibration {cal}; "
+print(f"crash test: {kills} kills, {before_n} before-state, {after_n} after-state, {same_n} before=after "
+      f"(merge or no-op), {bad} bad; {completed} more writes finished before their kill; kills after a random "
+      f"delay/at a new segment file/at a commit file/after the rename {phase_hist['delay']}/{phase_hist['segment']}/"
+      f"{phase_hist['commit']}/{phase_hist['renamed']}; calibration {cal}; "
       f"{len(disk)} files; seed {SEED}; {elapsed:.0f} s")
 sys.exit(1 if bad or kills < KILLS else 0)
 PY
