@@ -28,6 +28,9 @@ public enum FileWalker {
                 throw IndexError.badInput(path: root, reason: "not a regular file or folder")
             }
         }
+        // The same file reached twice (`index docs docs`, `add a.txt a.txt`) is one document.
+        var seen = Set<String>()
+        files = files.filter { seen.insert($0.path).inserted }
         return (files, problems)
     }
 

@@ -172,8 +172,8 @@ public final class IndexWriter {
         summary.bytesIndexed = result.bytes
         var toDelete = [Existing]()
         for p in result.replaced { if let e = existing[p] { toDelete.append(e) } }
-        for p in deletes { if let e = existing[p] { toDelete.append(e) } }
-        summary.removed = deletes.filter { existing[$0] != nil }.count
+        for p in deletes + result.stale { if let e = existing[p] { toDelete.append(e) } }
+        summary.removed = (deletes + result.stale).filter { existing[$0] != nil }.count
         if result.segments.isEmpty && toDelete.isEmpty {
             summary.generation = manifest.generation
             return summary
@@ -254,6 +254,8 @@ public final class IndexWriter {
         var segments: [SegmentEntry] = []
         var added = 0
         var replaced: [String] = []
+        /// Indexed paths whose file can no longer be indexed (now binary or too large).
+        var stale: [String] = []
         var unchanged = 0
         var skipped = 0
         var bytes: Int64 = 0
@@ -324,6 +326,7 @@ public final class IndexWriter {
             result.segments.append(contentsOf: local.segments)
             result.added += local.added
             result.replaced.append(contentsOf: local.replaced)
+            result.stale.append(contentsOf: local.stale)
             result.unchanged += local.unchanged
             result.skipped += local.skipped
             result.bytes += local.bytes
@@ -347,8 +350,9 @@ public final class IndexWriter {
     private static func indexOne(_ f: FoundFile, analyzer: Analyzer, buffer: SegmentBuffer, existing: DocumentInfo?,
                                  maxBytes: Int, result: inout IndexResult, warn: (String, String) -> Void) throws {
         if f.size > Int64(maxBytes) {
-            warn(f.path, "skipped: too large (\(f.size) bytes, at most \(maxBytes))")
+            warn(f.path, "skipped: too large (\(f.size) bytes, at most \(maxBytes))" + (existing != nil ? "; its old text leaves the index" : ""))
             result.skipped += 1
+            if existing != nil { result.stale.append(f.path) }
             return
         }
         let bytes: [UInt8]
@@ -364,8 +368,9 @@ public final class IndexWriter {
         }
         let analysis: Analysis
         do { analysis = try analyzer.analyze(bytes: bytes) } catch let e as AnalysisError {
-            warn(f.path, "skipped: \(e)")
+            warn(f.path, "skipped: \(e)" + (existing != nil ? "; its old text leaves the index" : ""))
             result.skipped += 1
+            if existing != nil { result.stale.append(f.path) }
             return
         }
         let title = DocumentFacts.title(of: analysis.normalized.text.isEmpty ? [] : Self.decodedForTitle(bytes, analysis))

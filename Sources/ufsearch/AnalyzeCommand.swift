@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import UFAnalysis
 
 /// `ufsearch analyze`: shows how a text is decoded, normalised and segmented.
@@ -53,7 +54,10 @@ struct AnalyzeCommand: ParsableCommand {
         } else {
             Output.line("pos\tkind\ttoken\tbytes\toriginal")
             for t in tokens {
-                Output.line("\(t.position)\t\(t.kind)\t\(t.text)\t\(t.start)..\(t.end)\t\(original(source, t, analysis.encoding))")
+                // The original may span a line break (dropped between Han characters): escape it.
+                let orig = original(source, t, analysis.encoding).replacingOccurrences(of: "\r", with: "\\r")
+                    .replacingOccurrences(of: "\n", with: "\\n")
+                Output.line("\(t.position)\t\(t.kind)\t\(t.text)\t\(t.start)..\(t.end)\t\(orig)")
             }
         }
     }

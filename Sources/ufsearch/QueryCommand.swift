@@ -39,7 +39,8 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Colour: always, never or auto (a terminal).") var color: ColorMode = .auto
     @Flag(name: .long, help: ArgumentHelp("With -: add each query's in-process time (top-k search only, in ms) to its lines.", visibility: .hidden))
     var timings = false
-    @Argument(help: "The query (several arguments are joined by spaces), or - to read one query per line from stdin.")
+    @Argument(parsing: .allUnrecognized,
+              help: "The query (several arguments are joined by spaces, so `query 宗教 -统战` excludes), or - to read one query per line from stdin.")
     var query: [String] = []
 
     func validate() throws {
@@ -63,8 +64,10 @@ struct QueryCommand: ParsableCommand {
         let matched: Bool = try reportingErrors {
             let snapshot = try IndexSnapshot.open(location.path)
             let searcher = try Searcher(snapshot: snapshot)
-            if query == ["-"] { return try runStdin(searcher) }
-            let text = query.joined(separator: " ")
+            // With unrecognised arguments taken as query words, a `--` separator arrives too: drop it.
+            let words = query.first == "--" ? Array(query.dropFirst()) : query
+            if words == ["-"] { return try runStdin(searcher) }
+            let text = words.joined(separator: " ")
             let results: SearchResults
             do { results = try searcher.search(text, options: options) } catch let e as QueryError {
                 throw CLIError(message: e.description)
@@ -112,9 +115,10 @@ struct QueryCommand: ParsableCommand {
     /// `query -`: one query per line, the index opened once, JSON lines carrying the query.
     private func runStdin(_ searcher: Searcher) throws -> Bool {
         var any = false
-        let input = String(decoding: Output.readStdin(), as: UTF8.self)
-        for raw in input.split(separator: "\n", omittingEmptySubsequences: true) {
-            let q = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+        // Split on LF bytes (in Swift, "\r\n" is one Character, so splitting the String would not).
+        for raw in Output.readStdin().split(separator: 0x0A, omittingEmptySubsequences: true) {
+            let line = raw.last == 0x0D ? raw.dropLast() : raw[...]
+            let q = String(decoding: line, as: UTF8.self)
             if q.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             do {
                 let t0 = DispatchTime.now().uptimeNanoseconds

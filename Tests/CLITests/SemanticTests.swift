@@ -43,6 +43,14 @@ struct SemanticTests {
         #expect(Set(try files("Linux 内核").paths) == [Doc.debian, Doc.tools])
     }
 
+    @Test func unquotedExclusionArgumentExcludes() throws {
+        let all = try files("宗教中国化").paths
+        let r = try Fixture.shared().run(["query", "--files", "--all", "宗教中国化", "-宗教团体"])
+        #expect(r.code == 0)
+        #expect(Set(r.lines) == Set(all).subtracting([Doc.traditional]))
+        #expect(try Fixture.shared().run(["query", "--files", "--all", "--", "宗教中国化", "-宗教团体"]).lines == r.lines)
+    }
+
     @Test func traditionalAndSimplifiedMatchEachOther() throws {
         let t = try files("宗教中國化")
         #expect(t.code == 0)
