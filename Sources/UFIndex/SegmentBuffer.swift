@@ -30,9 +30,9 @@ public final class SegmentBuffer {
 
     private var termBytes = 0
 
-    /// Approximate bytes of memory held (the log counts twice: the flush sorts a copy).
+    /// Approximate bytes of memory held (the flush briefly needs a sorted copy of the log on top).
     public var memoryBytes: Int {
-        log.count * 16 + termBytes + packed.memoryBytes + docs.count * 128 + store.memoryBytes
+        log.count * 8 + termBytes + packed.memoryBytes + docs.count * 128 + store.memoryBytes
     }
 
     /// Creates an empty buffer.
