@@ -115,10 +115,10 @@ def index_roots(corpus):
     return roots
 
 
-def ufsearch_index(bin_, corpus, work):
-    idx = os.path.join(work, "ufsearch-index")
+def ufsearch_index(bin_, corpus, work, name="ufsearch-index"):
+    idx = os.path.join(work, name)
     shutil.rmtree(idx, ignore_errors=True)
-    tv_path = os.path.join(work, "ufsearch-index.time")
+    tv_path = os.path.join(work, name + ".time")
     cmd = ["/usr/bin/time", "-v", "-o", tv_path, bin_, "index", "--index", idx] + index_roots(corpus)
     log("ufsearch index --index", idx, corpus + "/*")
     t = time.perf_counter()
@@ -507,6 +507,7 @@ def main():
     log(f"corpus {len(docs)} docs {nbytes / 1e6:.1f} MB, {len(queries)} queries ({n_hand} + {args.sample} sampled)")
 
     # ufsearch: index, size, in-process latency, exactness, whole process, server.
+    report["load"] = {"index": loadavg()}
     idx, index = ufsearch_index(args.bin, corpus, work)
     log(f"ufsearch index: {index['wall_s']:.2f} s, peak RSS {index['peak_rss_mb']:.0f} MB: {index['summary']}")
     u = {"index": index}
@@ -550,14 +551,22 @@ def main():
         f"extra {rs['docs_extra']} ({classes})")
     u["hyperfine"] = hyperfine(args.bin, idx, corpus, work)
     report["ufsearch"] = u
+    report["load"]["server"] = loadavg()
     report["server"] = server(args.bin, idx, qfile, work, args.server_seconds)
 
     # Peers, with the same queries (peers.py samples with the same seed; checked below).
     if args.systems != "none":
+        report["load"]["peers"] = loadavg()
         pr = run_peers(args.kit, corpus, args.work, args.sample, args.systems, args.size)
         if pr["queries"] != len(queries) or pr["docs"] != len(docs):
             raise SystemExit(f"bench: peers.py saw {pr['docs']} docs / {pr['queries']} queries, we {len(docs)} / {len(queries)}")
         report["peers"] = pr
+        # Index again, after the peers: the machine is shared, and a ratio is only as good as the load was even.
+        report["load"]["index_again"] = loadavg()
+        _, again = ufsearch_index(args.bin, corpus, work, "ufsearch-index-again")
+        shutil.rmtree(os.path.join(work, "ufsearch-index-again"), ignore_errors=True)
+        u["index_again"] = {k: again[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "summary")}
+        log(f"ufsearch index again: {again['wall_s']:.2f} s")
     report["ratios"] = ratios(report)
     report["icu_ceiling"] = icu_ceiling(args.analysis_tsv, report["machine"]["nproc"], u["mb_s"])
     report["loadavg_end"] = loadavg()
@@ -588,6 +597,13 @@ def main():
     notes.append("- whole process (hyperfine -N, 3 warm-ups + 30 runs, median): " + ", ".join(
         f"`{'rg -l -F -i ' + h['name'][3:] if h['name'].startswith('rg:') else 'ufsearch query ' + h['name']}` "
         f"{f_ms(h['median_ms'])}" for h in u["hyperfine"]) + ".")
+    if "index_again" in u:
+        ag = u["index_again"]
+        tj = report["peers"]["systems"].get("tantivy-jieba", {}).get("index_s")
+        notes.append(f"- ufsearch index again after peers.py (noise check): {ag['wall_s']:.2f} s wall, {ag['cpu_s']:.1f} s CPU"
+                     + (f"; index time / Tantivy + jieba would be {ag['wall_s'] / tj:.2f}x" if tj else "")
+                     + f". Load average (1, 5, 15 min) at the start of each phase: "
+                     + ", ".join(f"{k} {v}" for k, v in report["load"].items()) + ".")
     if "peers" in report:
         notes.append(f"- peers.py: one process for all peers ({report['peers']['wall_s']:.0f} s), peak RSS "
                      f"{report['peers']['peak_rss_mb']:.0f} MB (it holds the corpus in memory twice).")
