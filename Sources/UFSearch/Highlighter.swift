@@ -11,35 +11,59 @@ public struct Highlighter {
     /// A highlighter using `normalizer` (the analyser's).
     public init(normalizer: Normalizer) { self.normalizer = normalizer }
 
-    struct LightUnit { var text: String; var start: Int32; var end: Int32 }
+    /// A light unit: one character (`scalar`, with `word` nil) or a run of letters and digits.
+    struct LightUnit: Equatable {
+        var scalar: UInt32
+        var word: [UInt32]?
+        var start: Int32
+        var end: Int32
+
+        static func == (a: LightUnit, b: LightUnit) -> Bool { a.scalar == b.scalar && a.word == b.word }
+    }
+
+    /// Letters and digits (fast paths for ASCII, Han and CJK punctuation; Unicode properties otherwise).
+    @inline(__always)
+    static func isWordChar(_ c: UInt32) -> Bool {
+        if c < 0x80 { return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) }
+        if (0x3000...0x303F).contains(c) || (0xFF00...0xFF0F).contains(c) || (0x2000...0x206F).contains(c) { return false }
+        guard let s = Unicode.Scalar(c) else { return false }
+        return s.properties.isAlphabetic || s.properties.numericType != nil
+    }
 
     static func units(_ text: [UInt16]) -> [LightUnit] {
         var out = [LightUnit]()
-        let scalars = Array(String(decoding: text, as: UTF16.self).unicodeScalars)
-        var i = 0
-        var u16 = 0
-        while i < scalars.count {
-            let s = scalars[i]
-            let len = s.value > 0xFFFF ? 2 : 1
-            if CharClass.isCharUnit(s.value) {
-                out.append(LightUnit(text: String(s), start: Int32(u16), end: Int32(u16 + len)))
-                i += 1; u16 += len
-            } else if CharClass.isSpace(s.value) {
-                i += 1; u16 += len
-            } else if s.properties.isAlphabetic || s.properties.numericType != nil {
-                var t = ""
-                let start = u16
-                while i < scalars.count {
-                    let c = scalars[i]
-                    guard (c.properties.isAlphabetic || c.properties.numericType != nil) && !CharClass.isCharUnit(c.value) else { break }
-                    t.unicodeScalars.append(c)
-                    u16 += c.value > 0xFFFF ? 2 : 1
-                    i += 1
+        out.reserveCapacity(text.count)
+        text.withUnsafeBufferPointer { t in
+            let n = t.count
+            var i = 0
+            func scalar(_ i: Int) -> (UInt32, Int) {
+                let u = t[i]
+                if u & 0xFC00 == 0xD800, i + 1 < n, t[i + 1] & 0xFC00 == 0xDC00 {
+                    return (0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(t[i + 1] & 0x3FF)), 2)
                 }
-                out.append(LightUnit(text: t, start: Int32(start), end: Int32(u16)))
-            } else {
-                out.append(LightUnit(text: String(s), start: Int32(u16), end: Int32(u16 + len)))
-                i += 1; u16 += len
+                return (UInt32(u), 1)
+            }
+            while i < n {
+                let (c, len) = scalar(i)
+                if CharClass.isCharUnit(c) {
+                    out.append(LightUnit(scalar: c, word: nil, start: Int32(i), end: Int32(i + len)))
+                    i += len
+                } else if CharClass.isSpace(c) {
+                    i += len
+                } else if isWordChar(c) {
+                    var w = [UInt32]()
+                    let start = i
+                    while i < n {
+                        let (d, l) = scalar(i)
+                        guard isWordChar(d) && !CharClass.isCharUnit(d) else { break }
+                        w.append(d)
+                        i += l
+                    }
+                    out.append(LightUnit(scalar: 0, word: w, start: Int32(start), end: Int32(i)))
+                } else {
+                    out.append(LightUnit(scalar: c, word: nil, start: Int32(i), end: Int32(i + len)))
+                    i += len
+                }
             }
         }
         return out
@@ -50,12 +74,12 @@ public struct Highlighter {
         let doc = Self.units(normalized.text)
         var ranges = [Range<Int>]()
         for s in sequences {
-            let pattern = Self.units(normalizer.normalize(s).text).map(\.text)
+            let pattern = Self.units(normalizer.normalize(s).text)
             guard !pattern.isEmpty, pattern.count <= doc.count else { continue }
             var i = 0
             while i + pattern.count <= doc.count {
                 var k = 0
-                while k < pattern.count && doc[i + k].text == pattern[k] { k += 1 }
+                while k < pattern.count && doc[i + k] == pattern[k] { k += 1 }
                 if k == pattern.count {
                     let a = Int(normalized.origStart[Int(doc[i].start)])
                     let b = Int(normalized.origEnd[Int(doc[i + k - 1].end) - 1])
