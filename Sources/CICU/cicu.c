@@ -9,6 +9,8 @@
 #include <unicode/utrans.h>
 #include <unicode/uversion.h>
 
+#include "t2s_table.h"
+
 void cicu_version(char *buf, int32_t cap) {
     UVersionInfo v;
     char s[U_MAX_VERSION_STRING_LENGTH];
@@ -49,9 +51,6 @@ cicu_normalizer *cicu_normalizer_open(int32_t *err_out) {
     if (!n) { *err_out = U_MEMORY_ALLOCATION_ERROR; return NULL; }
     n->nfkc_cf = unorm2_getNFKCCasefoldInstance(&err);
     if (U_FAILURE(err)) { free(n); *err_out = err; return NULL; }
-    static const UChar id[] = u"Traditional-Simplified";
-    n->t2s = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
-    if (U_FAILURE(err)) { free(n); *err_out = err; return NULL; }
     *err_out = 0;
     return n;
 }
@@ -76,9 +75,35 @@ static int ensure_scratch(cicu_normalizer *n, int32_t cap) {
     return 1;
 }
 
+int32_t cicu_nfkc_casefold(cicu_normalizer *n, const uint16_t *src, int32_t src_len,
+                           uint16_t *dst, int32_t dst_cap) {
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t out = unorm2_normalize(n->nfkc_cf, (const UChar *)src, src_len, (UChar *)dst, dst_cap, &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR) return -2;
+    if (U_FAILURE(err)) return -1;
+    return out;
+}
+
+uint32_t cicu_t2s(uint32_t c) {
+    size_t lo = 0, hi = sizeof cicu_t2s_pairs / sizeof cicu_t2s_pairs[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cicu_t2s_pairs[mid][0] < c) lo = mid + 1; else hi = mid;
+    }
+    return lo < sizeof cicu_t2s_pairs / sizeof cicu_t2s_pairs[0] && cicu_t2s_pairs[lo][0] == c
+        ? cicu_t2s_pairs[lo][1] : c;
+}
+
+int32_t cicu_t2s_count(void) { return (int32_t)(sizeof cicu_t2s_pairs / sizeof cicu_t2s_pairs[0]); }
+
 int32_t cicu_normalize(cicu_normalizer *n, const uint16_t *src, int32_t src_len,
                        uint16_t *dst, int32_t dst_cap) {
     UErrorCode err = U_ZERO_ERROR;
+    if (!n->t2s) {
+        static const UChar id[] = u"Traditional-Simplified";
+        n->t2s = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
+        if (U_FAILURE(err)) { n->t2s = NULL; return -1; }
+    }
     int32_t cap = src_len * 18 + 64;
     if (!ensure_scratch(n, cap)) return -1;
     /* 1. NFKC_Casefold into scratch. */

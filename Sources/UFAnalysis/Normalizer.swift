@@ -181,12 +181,28 @@ public final class Normalizer {
         return v
     }
 
+    /// NFKC_Casefold, then Traditional→Simplified code point by code point (ICU's transliterator,
+    /// tabulated: see `cicu_t2s`), then NFKC_Casefold again.
     private func icuNormalize(_ s: UnsafeBufferPointer<UInt16>) -> [UInt16] {
+        let folded = nfkcCasefold(s)
+        var mapped = [UInt16]()
+        mapped.reserveCapacity(folded.count)
+        var changed = false
+        for scalar in String(decoding: folded, as: UTF16.self).unicodeScalars {
+            let t = cicu_t2s(scalar.value)
+            if t != scalar.value { changed = true }
+            let u = Unicode.Scalar(t) ?? scalar
+            mapped.append(contentsOf: String(u).utf16)
+        }
+        return changed ? mapped.withUnsafeBufferPointer { nfkcCasefold($0) } : folded
+    }
+
+    private func nfkcCasefold(_ s: UnsafeBufferPointer<UInt16>) -> [UInt16] {
         var cap = s.count * 4 + 16
         while true {
             var out = [UInt16](repeating: 0, count: cap)
             let n = out.withUnsafeMutableBufferPointer {
-                cicu_normalize(icu, s.baseAddress, Int32(s.count), $0.baseAddress, Int32(cap))
+                cicu_nfkc_casefold(icu, s.baseAddress, Int32(s.count), $0.baseAddress, Int32(cap))
             }
             if n == -2 { cap *= 4; continue }
             if n < 0 { return Array(s) }  // ICU failure: keep the text as it is
@@ -194,4 +210,23 @@ public final class Normalizer {
             return out
         }
     }
+
+    /// The reference normalisation through ICU's live Traditional-Simplified transliterator
+    /// (opened on first use, which costs 10–15 ms). Tests compare it with the tabulated path.
+    public func referenceNormalize(_ s: String) -> String {
+        var src = Array(s.utf16)
+        var cap = src.count * 18 + 64
+        while true {
+            var out = [UInt16](repeating: 0, count: cap)
+            let n = src.withUnsafeMutableBufferPointer { sp in
+                out.withUnsafeMutableBufferPointer { cicu_normalize(icu, sp.baseAddress, Int32(sp.count), $0.baseAddress, Int32(cap)) }
+            }
+            if n == -2 { cap *= 4; continue }
+            if n < 0 { return s }
+            return String(decoding: out[0..<Int(n)], as: UTF16.self)
+        }
+    }
+
+    /// Number of code points the Traditional→Simplified table changes.
+    public static var traditionalTableCount: Int { Int(cicu_t2s_count()) }
 }

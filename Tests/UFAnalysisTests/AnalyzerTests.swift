@@ -171,3 +171,24 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+struct TraditionalTable {
+    /// The tabulated Traditional→Simplified mapping must equal ICU's live transliterator, code
+    /// point by code point, over every Han block: a different system ICU fails here (run
+    /// scripts/gen-t2s to regenerate the table).
+    @Test func tableMatchesTheLiveTransliterator() throws {
+        let n = try Normalizer()
+        #expect(Normalizer.traditionalTableCount > 2000)
+        var checked = 0
+        for range in [0x3000...0x303F, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2A6DF] {
+            for c in range {
+                guard let u = Unicode.Scalar(UInt32(c)) else { continue }
+                let s = String(u)
+                #expect(n.normalize(s).string == n.referenceNormalize(s), "U+\(String(c, radix: 16))")
+                checked += 1
+            }
+        }
+        #expect(checked > 70_000)
+        #expect(n.normalize("計畫臺灣「統戰」").string == n.referenceNormalize("計畫臺灣「統戰」").replacingOccurrences(of: "计划", with: "计画"))
+    }
+}

@@ -40,7 +40,8 @@ int64_t cicu_gb18030_to_utf16(const char *src, int64_t src_len,
 
 /* ----------------------------------------------------------- normalisation */
 
-/** Opaque: NFKC_Casefold plus the Traditional-Simplified transliterator. One per thread. */
+/** Opaque: NFKC_Casefold plus the Traditional-Simplified transliterator (opened only when
+    `cicu_normalize` is called: opening it costs 10-15 ms). One per thread. */
 typedef struct cicu_normalizer cicu_normalizer;
 
 /** Opens a normaliser; returns NULL (and an ICU error code in *err) on failure. */
@@ -54,12 +55,26 @@ void cicu_normalizer_close(cicu_normalizer *n);
 int cicu_nfkc_boundary_before(const cicu_normalizer *n, int32_t c);
 
 /**
- * Normalises src (UTF-16) with NFKC_Casefold, then Traditional->Simplified, then
- * NFKC_Casefold again (so the result is stable). Returns the number of units written
- * to dst, -2 when dst_cap is too small, or -1 on an ICU error.
+ * Normalises src (UTF-16) with NFKC_Casefold, then ICU's Traditional-Simplified transliterator,
+ * then NFKC_Casefold again (so the result is stable). Returns the number of units written
+ * to dst, -2 when dst_cap is too small, or -1 on an ICU error. The reference definition; the
+ * analyser uses `cicu_nfkc_casefold` and `cicu_t2s` (the same transliteration, tabulated).
  */
 int32_t cicu_normalize(cicu_normalizer *n, const uint16_t *src, int32_t src_len,
                        uint16_t *dst, int32_t dst_cap);
+
+/** NFKC_Casefold alone; same returns as `cicu_normalize`. */
+int32_t cicu_nfkc_casefold(cicu_normalizer *n, const uint16_t *src, int32_t src_len,
+                           uint16_t *dst, int32_t dst_cap);
+
+/**
+ * ICU's Traditional-Simplified transliteration of code point `c` on its own, from a table
+ * generated from the transliterator (scripts/gen-t2s; tests compare it with the live one).
+ */
+uint32_t cicu_t2s(uint32_t c);
+
+/** Number of code points the table changes. */
+int32_t cicu_t2s_count(void);
 
 /* ------------------------------------------------------------ segmentation */
 
