@@ -262,9 +262,22 @@ extension Searcher {
         return (try snapshot.segments[s].info(l), try snapshot.segments[s].original(l))
     }
 
-    /// Matches and snippets of a stored document for the positive terms of `plan`.
-    public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80) throws -> HitDetail {
+    /// Matches and snippets of a stored document for the positive terms of `plan`. Without
+    /// `allMatches`, only the start of a long document is read when it holds enough matches for
+    /// the snippets (`matches` then lists those only).
+    public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80, allMatches: Bool = true) throws -> HitDetail {
         guard let (_, bytes) = try document(id: id) else { return HitDetail(matches: [], snippets: []) }
+        if !allMatches && bytes.count > 16_384 {
+            // A UTF-8 prefix cut at a character boundary; GB18030 or too few matches: the whole text.
+            var end = 16_384
+            while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+            let head = Array(bytes[0..<end])
+            if let d = try? detail(bytes: head, plan: plan, snippets: count, width: width),
+               d.matches.count >= count || plan.positiveSequences.isEmpty,
+               (try? head.withUnsafeBytes { try DecodedText.decode($0) })?.encoding == .utf8 {
+                return d
+            }
+        }
         return try detail(bytes: bytes, plan: plan, snippets: count, width: width)
     }
 

@@ -85,7 +85,7 @@ struct QueryCommand: ParsableCommand {
         if files { for h in r.hits { Output.line(h.info.path) }; return }
         let useColor = color.enabled
         for h in r.hits {
-            let d = try searcher.detail(id: h.id, plan: r.plan)
+            let d = try searcher.detail(id: h.id, plan: r.plan, allMatches: json)
             if json {
                 Output.line(HitJSON.line(h, detail: d, query: nil))
             } else {

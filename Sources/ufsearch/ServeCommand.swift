@@ -85,7 +85,7 @@ final class SearchBackend: ServerBackend, @unchecked Sendable {
             let r: SearchResults
             do { r = try s.search(query, options: o) } catch let e as QueryError { throw BadQuery(message: e.description) }
             let hits = try r.hits.map { h -> ServerHit in
-                let d = try s.detail(id: h.id, plan: r.plan, snippets: 1)
+                let d = try s.detail(id: h.id, plan: r.plan, snippets: 1)  // JSON clients get every match
                 return ServerHit(rank: h.rank, id: h.id, path: h.info.path, title: h.info.title, score: h.score,
                                  snippet: d.plainSnippet, matches: d.matches.map { ($0.lowerBound, $0.upperBound) })
             }
