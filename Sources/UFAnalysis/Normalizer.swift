@@ -56,48 +56,88 @@ public final class Normalizer {
 
     /// Normalises decoded text, keeping original byte ranges.
     public func normalize(_ d: DecodedText) -> NormalizedText {
-        var out = NormalizedText()
         let n = d.utf16.count
-        out.text.reserveCapacity(n)
-        out.origStart.reserveCapacity(n)
-        out.origEnd.reserveCapacity(n)
+        var text = [UInt16]()
+        var origStart = [Int32]()
+        var origEnd = [Int32]()
+        text.reserveCapacity(n)
+        origStart.reserveCapacity(n)
+        origEnd.reserveCapacity(n)
         var lastNonSpaceHan = false
-        var spaceRunStart = -1  // index in out where a pending whitespace run began
+        var spaceRunStart = -1  // index in the output where a pending whitespace run began
+
+        /// Appends one normalised scalar's units, applying the Han–whitespace–Han rule.
+        @inline(__always)
+        func emit(_ c: UInt32, _ units: UInt16, _ low: UInt16, _ count: Int, _ start: Int32, _ end: Int32) {
+            if CharClass.isSpace(c) {
+                if spaceRunStart < 0 { spaceRunStart = text.count }
+            } else {
+                let han = CharClass.isHan(c)
+                if spaceRunStart >= 0 {
+                    if lastNonSpaceHan && han {
+                        let drop = text.count - spaceRunStart
+                        text.removeLast(drop); origStart.removeLast(drop); origEnd.removeLast(drop)
+                    }
+                    spaceRunStart = -1
+                }
+                lastNonSpaceHan = han
+            }
+            text.append(units); origStart.append(start); origEnd.append(end)
+            if count == 2 { text.append(low); origStart.append(start); origEnd.append(end) }
+        }
+
         d.utf16.withUnsafeBufferPointer { src in
             d.offsets.withUnsafeBufferPointer { offs in
                 var i = 0
                 while i < n {
-                    // One chunk: a code point plus following code points without a boundary before them.
+                    let u = src[i]
+                    // Fast path: one BMP unit that is a chunk of its own (the next unit starts a chunk).
+                    let next: UInt16 = i + 1 < n ? src[i + 1] : 0
+                    if u & 0xF800 != 0xD800
+                        && (i + 1 == n || next < 0x300 || (next & 0xF800 != 0xD800 && entry(next) & Self.joins == 0)) {
+                        let start = offs[i], end = offs[i + 1]
+                        i += 1
+                        if u < 0x80 {
+                            let l = u >= 0x41 && u <= 0x5A ? u + 0x20 : u
+                            emit(UInt32(l), l, 0, 1, start, end)
+                            continue
+                        }
+                        let e = entry(u)
+                        if e & Self.single != 0 {
+                            let m = UInt16(e & Self.payload)
+                            emit(UInt32(m), m, 0, 1, start, end)
+                        } else if e & Self.multiFlag != 0 {
+                            emitAll(multi[Int(e & Self.payload)][...], start, end, emit)
+                        }
+                        continue
+                    }
+                    // General path: a code point plus following code points without a boundary before them.
                     var j = i + Self.cpLength(src, i, n)
                     while j < n, !isBoundary(src, j, n) { j += Self.cpLength(src, j, n) }
                     let start = offs[i], end = offs[j]
                     let mapped = map(src, i, j)
                     i = j
-                    // Emit, applying the Han–whitespace–Han rule.
-                    var k = 0
-                    while k < mapped.count {
-                        let (c, len) = Self.scalar(mapped, k)
-                        if CharClass.isSpace(c) {
-                            if spaceRunStart < 0 { spaceRunStart = out.text.count }
-                        } else {
-                            if spaceRunStart >= 0 {
-                                if lastNonSpaceHan && CharClass.isHan(c) {
-                                    let drop = out.text.count - spaceRunStart
-                                    out.text.removeLast(drop); out.origStart.removeLast(drop); out.origEnd.removeLast(drop)
-                                }
-                                spaceRunStart = -1
-                            }
-                            lastNonSpaceHan = CharClass.isHan(c)
-                        }
-                        for q in k..<(k + len) {
-                            out.text.append(mapped[q]); out.origStart.append(start); out.origEnd.append(end)
-                        }
-                        k += len
-                    }
+                    emitAll(mapped, start, end, emit)
                 }
             }
         }
+        var out = NormalizedText()
+        out.text = text
+        out.origStart = origStart
+        out.origEnd = origEnd
         return out
+    }
+
+    /// Emits every scalar of a mapped chunk.
+    @inline(__always)
+    private func emitAll(_ mapped: ArraySlice<UInt16>, _ start: Int32, _ end: Int32,
+                         _ emit: (UInt32, UInt16, UInt16, Int, Int32, Int32) -> Void) {
+        var k = mapped.startIndex
+        while k < mapped.endIndex {
+            let (c, len) = Self.scalar(mapped, k)
+            emit(c, mapped[k], len == 2 ? mapped[k + 1] : 0, len, start, end)
+            k += len
+        }
     }
 
     @inline(__always)
