@@ -102,8 +102,8 @@ public final class SegmentBuffer {
         for e in log { runs[Int(e >> 32) + 1] += 1 }
         for t in 0..<terms { runs[t + 1] += runs[t] }
         var next = runs
-        var out = [UInt64](repeating: 0, count: log.count)
-        out.withUnsafeMutableBufferPointer { out in
+        let count = log.count
+        let out = [UInt64](unsafeUninitializedCapacity: count) { out, initialized in
             next.withUnsafeMutableBufferPointer { next in
                 log.withUnsafeBufferPointer { log in
                     for d in 0..<docs.count {
@@ -117,6 +117,7 @@ public final class SegmentBuffer {
                     }
                 }
             }
+            initialized = count  // every slot was written: the runs partition the log
         }
         return (out, runs)
     }

@@ -2,8 +2,9 @@
 /// hottest lookup (every character bigram of every document goes through it), so it avoids
 /// Swift's hashed dictionaries (SipHash) for a multiplicative hash and linear probing.
 struct TermHashTable {
-    private var keys: UnsafeMutablePointer<UInt64>
-    private var values: UnsafeMutablePointer<UInt32>
+    /// Key and value side by side, so a probe touches one cache line.
+    struct Slot { var key: UInt64; var value: UInt32 }
+    private var slots: UnsafeMutablePointer<Slot>
     private var capacity: Int
     private var shift: UInt64
     private(set) var count = 0
@@ -12,20 +13,17 @@ struct TermHashTable {
     init(capacity: Int = 1 << 16) {
         self.capacity = capacity
         shift = UInt64(64 - capacity.trailingZeroBitCount)
-        keys = .allocate(capacity: capacity)
-        keys.initialize(repeating: Self.empty, count: capacity)
-        values = .allocate(capacity: capacity)
-        values.initialize(repeating: 0, count: capacity)
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(key: Self.empty, value: 0), count: capacity)
     }
 
     /// Frees the storage (call once).
     func deallocate() {
-        keys.deallocate()
-        values.deallocate()
+        slots.deallocate()
     }
 
     /// Bytes held.
-    var memoryBytes: Int { capacity * 12 }
+    var memoryBytes: Int { capacity * MemoryLayout<Slot>.stride }
 
     @inline(__always)
     private func slot(_ key: UInt64) -> Int {
@@ -38,8 +36,8 @@ struct TermHashTable {
         var i = slot(key)
         let mask = capacity - 1
         while true {
-            let k = keys[i]
-            if k == key { return values[i] }
+            let k = slots[i].key
+            if k == key { return slots[i].value }
             if k == Self.empty { return nil }
             i = (i + 1) & mask
         }
@@ -50,23 +48,19 @@ struct TermHashTable {
         if (count + 1) * 4 > capacity * 3 { grow() }
         var i = slot(key)
         let mask = capacity - 1
-        while keys[i] != Self.empty { i = (i + 1) & mask }
-        keys[i] = key
-        values[i] = value
+        while slots[i].key != Self.empty { i = (i + 1) & mask }
+        slots[i] = Slot(key: key, value: value)
         count += 1
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values, oldCap = capacity
+        let old = slots, oldCap = capacity
         capacity *= 2
         shift = UInt64(64 - capacity.trailingZeroBitCount)
-        keys = .allocate(capacity: capacity)
-        keys.initialize(repeating: Self.empty, count: capacity)
-        values = .allocate(capacity: capacity)
-        values.initialize(repeating: 0, count: capacity)
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(key: Self.empty, value: 0), count: capacity)
         count = 0
-        for i in 0..<oldCap where oldKeys[i] != Self.empty { insert(oldKeys[i], oldValues[i]) }
-        oldKeys.deallocate()
-        oldValues.deallocate()
+        for i in 0..<oldCap where old[i].key != Self.empty { insert(old[i].key, old[i].value) }
+        old.deallocate()
     }
 }
