@@ -1,7 +1,7 @@
 import Foundation
 
 /// Field-level formatting of the protocol: TSV escaping, JSON strings and numbers, hit lines, document text lines.
-enum WireFormat {
+public enum WireFormat {
     /// Escapes `\` as `\\`, tab as `\t`, LF as `\n` and CR as `\r`, so the field holds no tab or line break.
     static func tsvEscape(_ s: String) -> String {
         guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return s }
@@ -44,7 +44,7 @@ enum WireFormat {
     }
 
     /// `s` as a quoted JSON string; control characters, U+2028 and U+2029 are escaped, other text is kept as UTF-8.
-    static func jsonString(_ s: String) -> String {
+    public static func jsonString(_ s: String) -> String {
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for scalar in s.unicodeScalars {
