@@ -293,6 +293,16 @@ public enum Sys {
     }
 
     /// Sleeps the calling thread for `nanoseconds`, resuming after signal interruptions.
+    /// Tunes glibc's allocator so freed blocks stay in the heap for reuse: without it, the
+    /// 256 KiB blocks decompressed for snippets and the per-document buffers of indexing are
+    /// returned to the kernel and faulted in (zeroed) again, which cost a fifth of query time.
+    public static func keepFreedMemoryForReuse() {
+        #if canImport(Glibc)
+        _ = c_mallopt(-1 /* M_TRIM_THRESHOLD */, 512 << 20)
+        _ = c_mallopt(-3 /* M_MMAP_THRESHOLD */, 64 << 20)
+        #endif
+    }
+
     public static func sleep(nanoseconds: Int64) {
         guard nanoseconds > 0 else { return }
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
@@ -300,3 +310,9 @@ public enum Sys {
         while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
     }
 }
+
+#if canImport(Glibc)
+/// glibc's mallopt (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+private func c_mallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif

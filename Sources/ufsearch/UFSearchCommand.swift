@@ -1,4 +1,5 @@
 import ArgumentParser
+import UFIndex
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,6 +37,7 @@ struct CLIError: Error {
 enum Main {
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        Sys.keepFreedMemoryForReuse()
         do {
             var command = try UFSearchCommand.parseAsRoot()
             try command.run()
