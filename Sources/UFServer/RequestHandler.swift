@@ -47,7 +47,7 @@ struct RequestHandler: Sendable {
     private func answer(_ request: Request) throws -> Response {
         switch request {
         case .query(let text, let limit, let offset, let format):
-            let page = try backend.search(text, limit: limit, offset: offset)
+            let page = try backend.search(text, limit: limit, offset: offset, withMatches: format == .json)
             let hits = page.hits.prefix(limit)
             let lines: [String]
             switch format {

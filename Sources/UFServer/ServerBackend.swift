@@ -13,6 +13,9 @@ public protocol ServerBackend: Sendable {
     ///   - offset: How many of the best hits to skip first, `0...1_000_000_000`.
     /// - Returns: The total number of matches and the hits `offset ..< offset + limit`, best first.
     func search(_ query: String, limit: Int, offset: Int) throws -> ServerPage
+    /// The same, saying whether the hits' `matches` are wanted (JSON) or not (TSV shows none), so a
+    /// backend may skip finding every match in each hit's document. Defaults to `search(_:limit:offset:)`.
+    func search(_ query: String, limit: Int, offset: Int, withMatches: Bool) throws -> ServerPage
     /// Counts the documents matching `query`.
     func count(_ query: String) throws -> Int
     /// A stored document by path or numeric id; nil when none.
@@ -21,4 +24,11 @@ public protocol ServerBackend: Sendable {
     func stats() throws -> [(key: String, value: String)]
     /// Called about every 200 ms from a background timer: reopen the index if another process committed a new generation. Must not disturb in-flight requests.
     func refresh() throws
+}
+
+extension ServerBackend {
+    /// Backends that always find matches need not implement the variant.
+    public func search(_ query: String, limit: Int, offset: Int, withMatches: Bool) throws -> ServerPage {
+        try search(query, limit: limit, offset: offset)
+    }
 }

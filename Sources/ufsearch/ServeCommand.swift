@@ -78,6 +78,10 @@ final class SearchBackend: ServerBackend, @unchecked Sendable {
     }
 
     func search(_ query: String, limit: Int, offset: Int) throws -> ServerPage {
+        try search(query, limit: limit, offset: offset, withMatches: true)
+    }
+
+    func search(_ query: String, limit: Int, offset: Int, withMatches: Bool) throws -> ServerPage {
         try withSearcher { s in
             var o = SearchOptions()
             o.limit = limit
@@ -85,7 +89,8 @@ final class SearchBackend: ServerBackend, @unchecked Sendable {
             let r: SearchResults
             do { r = try s.search(query, options: o) } catch let e as QueryError { throw BadQuery(message: e.description) }
             let hits = try r.hits.map { h -> ServerHit in
-                let d = try s.detail(id: h.id, plan: r.plan, snippets: 1)  // JSON clients get every match
+                // JSON clients get every match; TSV shows none, so a long document's start may do for the snippet.
+                let d = try s.detail(id: h.id, plan: r.plan, snippets: 1, allMatches: withMatches)
                 return ServerHit(rank: h.rank, id: h.id, path: h.info.path, title: h.info.title, score: h.score,
                                  snippet: d.plainSnippet, matches: d.matches.map { ($0.lowerBound, $0.upperBound) })
             }
