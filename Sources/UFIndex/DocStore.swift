@@ -105,6 +105,13 @@ public struct DocStoreReader {
         return Array(raw[Int(offset)..<Int(offset) + Int(size)])
     }
 
+    /// The whole uncompressed block `block`.
+    func decompressBlock(_ block: UInt32) throws -> [UInt8] {
+        guard Int(block) < blockCount else { throw IndexError.corrupt(file: file, detail: "store block \(block) out of range") }
+        let (frame, rlen) = try compressedBlock(Int(block))
+        return try Zstd.decompress(frame, expectedSize: Int(rlen), file: file)
+    }
+
     /// Block `b`'s compressed bytes and uncompressed length.
     func compressedBlock(_ b: Int) throws -> (UnsafeRawBufferPointer, UInt32) {
         var r = ByteReader(body, file: file)
