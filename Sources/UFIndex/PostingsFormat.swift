@@ -96,8 +96,9 @@ struct PostingsEncoder {
 }
 
 /// Reads one term's postings straight from the mapped .post and .pos files. Every value read
-/// is bounds-checked; corrupt bytes throw `IndexError.corrupt` naming the file.
-public struct PostingsCursor {
+/// is bounds-checked; corrupt bytes throw `IndexError.corrupt` naming the file. A class, so the
+/// scorer and matcher hold it without copying its skip tables on every access.
+public final class PostingsCursor {
     /// The current document (segment-local), or `Int32.max` when exhausted.
     public private(set) var doc: Int32 = -1
     /// The term frequency in the current document.
@@ -173,7 +174,7 @@ public struct PostingsCursor {
     /// Bounds of block `i`: its largest tf and smallest document length.
     public func blockBounds(_ i: Int) -> (maxTf: UInt32, minLength: UInt32) { (maxTfs[i], minLens[i]) }
 
-    private mutating func enterBlock(_ i: Int) throws {
+    private func enterBlock(_ i: Int) throws {
         blockIndex = i
         try post.seek(to: blockStarts[i])
         if pos != nil { try pos!.seek(to: posStarts[i]) }
@@ -188,7 +189,7 @@ public struct PostingsCursor {
     }
 
     /// Moves to the next document.
-    public mutating func next() throws {
+    public func next() throws {
         if inBlockRemaining == 0 {
             let nb = blockIndex + 1
             if nb >= lastDocs.count { doc = Int32.max; tf = 0; return }
@@ -207,7 +208,7 @@ public struct PostingsCursor {
     }
 
     /// Moves to the first document ≥ `target`.
-    public mutating func advance(to target: Int32) throws {
+    public func advance(to target: Int32) throws {
         if doc >= target { return }
         if blockIndex < 0 || target > lastDocs[blockIndex] {
             guard let b = blockFor(target) else { doc = Int32.max; tf = 0; return }
@@ -217,7 +218,7 @@ public struct PostingsCursor {
     }
 
     /// The current document's positions, appended to `out` (which is cleared first).
-    public mutating func positions(into out: inout [UInt32]) throws {
+    public func positions(into out: inout [UInt32]) throws {
         out.removeAll(keepingCapacity: true)
         guard pos != nil else { return }
         while pendingPositionSkips > 0 {

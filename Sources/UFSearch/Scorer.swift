@@ -113,6 +113,15 @@ struct SegmentScorer {
     let boostBound: Double
     /// idf of each sequence (the sum of its words').
     let sequenceIdf: [Double]
+    /// idf of each word.
+    let wordIdf: [Double]
+    /// Words in each sequence.
+    let sequenceWordCounts: [Int]
+    /// Each sequence's first occurrence index among equal sequences (equal normalised text, equal key).
+    let sequenceKeys: [Int]
+    /// (sequence, match index) of the sequences found in the document being scored.
+    private var found: [(Int, Int)]
+    private var foundCount = 0
     private var boundValidThrough: Int32 = -1
     private var cachedBound = 0.0
 
@@ -124,6 +133,10 @@ struct SegmentScorer {
         matchIndex = Array(repeating: 0, count: sequences.count)
         cursors = try stats.words.map { w in try segment.postings(w.key) }
         sequenceIdf = sequences.map { stats.idf(of: $0) }
+        wordIdf = stats.words.map(\.idf)
+        sequenceWordCounts = sequences.map(\.words.count)
+        sequenceKeys = sequences.map { s in sequences.firstIndex { $0.normalized == s.normalized }! }
+        found = Array(repeating: (0, 0), count: sequences.count)
         var b = 0.0
         for s in sequences where s.words.count >= 2 { b += Scoring.phraseWeight * stats.idf(of: s) * (Scoring.k1 + 1) }
         if sequences.count >= 2 {
@@ -160,45 +173,52 @@ struct SegmentScorer {
 
     mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
         let dl = Double(segment.docs.length(Int(doc)))
+        let avgdl = stats.avgdl
         var total = 0.0
         var parts = [TermExplanation]()
         for i in cursors.indices {
-            guard cursors[i] != nil else { continue }
-            try cursors[i]!.advance(to: doc)
-            guard cursors[i]!.doc == doc else { continue }
-            let tf = Double(cursors[i]!.tf)
-            let w = stats.words[i]
-            let s = w.idf * Scoring.tfPart(tf: tf, dl: dl, avgdl: stats.avgdl)
+            guard let c = cursors[i] else { continue }
+            try c.advance(to: doc)
+            guard c.doc == doc else { continue }
+            let tf = Double(c.tf)
+            let idf = wordIdf[i]
+            let s = idf * Scoring.tfPart(tf: tf, dl: dl, avgdl: avgdl)
             total += s
-            if explain { parts.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: w.idf, score: s)) }
+            if explain {
+                let w = stats.words[i]
+                parts.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: idf, score: s))
+            }
         }
-        // Phrase boost.
-        var found = [(SequenceQuery, ArraySlice<UInt32>, Double)]()
-        for (si, s) in sequences.enumerated() {
+        // Phrase boost; remember which sequences occur, for the proximity boost.
+        foundCount = 0
+        for si in 0..<sequenceWordCounts.count {
             guard let i = matchPosition(si, doc), let m = matches[si] else { continue }
-            let count = Int(m.counts[i])
-            found.append((s, m.starts(i), sequenceIdf[si]))
-            if s.words.count >= 2 {
+            found[foundCount] = (si, i)
+            foundCount += 1
+            if sequenceWordCounts[si] >= 2 {
+                let count = Int(m.counts[i])
                 let idf = sequenceIdf[si]
-                let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(count), dl: dl, avgdl: stats.avgdl)
+                let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(count), dl: dl, avgdl: avgdl)
                 total += v
-                if explain { parts.append(TermExplanation(term: s.normalized, kind: "phrase", tf: count, df: 0, idf: idf, score: v)) }
+                if explain { parts.append(TermExplanation(term: sequences[si].normalized, kind: "phrase", tf: count, df: 0, idf: idf, score: v)) }
             }
         }
         // Proximity boost between consecutive terms of the query.
-        if found.count >= 2 {
-            for k in 1..<found.count where found[k - 1].0.normalized != found[k].0.normalized {
-                let gap = Self.minGap(found[k - 1].1, found[k].1)
-                let idf = (found[k - 1].2 + found[k].2) / 2
+        if foundCount >= 2 {
+            for k in 1..<foundCount {
+                let (a, ai) = found[k - 1], (b, bi) = found[k]
+                guard sequenceKeys[a] != sequenceKeys[b], let ma = matches[a], let mb = matches[b] else { continue }
+                let gap = Self.minGap(ma.starts(ai), mb.starts(bi))
+                let idf = (sequenceIdf[a] + sequenceIdf[b]) / 2
                 let v = Scoring.proximityWeight * idf / (1 + Double(gap) / 8)
                 total += v
                 if explain {
-                    parts.append(TermExplanation(term: found[k - 1].0.normalized + "~" + found[k].0.normalized, kind: "proximity",
+                    parts.append(TermExplanation(term: sequences[a].normalized + "~" + sequences[b].normalized, kind: "proximity",
                                                  tf: gap, df: 0, idf: idf, score: v))
                 }
             }
         }
-        return (total, explain ? Explanation(dl: Int(dl), avgdl: stats.avgdl, n: stats.n, terms: parts) : nil)
+        return (total, explain ? Explanation(dl: Int(dl), avgdl: avgdl, n: stats.n, terms: parts) : nil)
     }
 
     /// Smallest |a − b| over two sorted lists.

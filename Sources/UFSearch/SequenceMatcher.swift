@@ -173,8 +173,9 @@ struct SequenceMatcher {
     }
 }
 
-/// The matches of one sequence in one segment, in doc order (flat arrays).
-struct SequenceMatches {
+/// The matches of one sequence in one segment, in doc order (flat arrays; a class, so the
+/// scorer reads it without copying).
+final class SequenceMatches {
     /// Matching documents.
     var docs: [Int32] = []
     /// Occurrences in each.
