@@ -2,6 +2,7 @@
 // Benchmarks of ufsearch, kept in their own package so the root package never depends on
 // ordo-one/benchmark. Run through `scripts/bench-analysis` (it makes the corpus first), or:
 //   UFSEARCH_BENCH_CORPUS=/path/to/corpus swift package --package-path Benchmarks benchmark --target AnalysisBenchmark
+// and `scripts/bench-micro` for SearchBenchmark (search hot paths).
 import PackageDescription
 
 let package = Package(
@@ -20,6 +21,19 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/AnalysisBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Search hot paths over an index of the corpus built in setup: postings decoding, positional
+        // intersection (phrases), ranked top-k. Run through `scripts/bench-micro`.
+        .executableTarget(
+            name: "SearchBenchmark",
+            dependencies: [
+                .product(name: "UFIndex", package: "ufsearch"),
+                .product(name: "UFSearch", package: "ufsearch"),
+                .product(name: "UFAnalysis", package: "ufsearch"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/SearchBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // A plain driver of the same work for profilers (callgrind, perf) and a per-stage breakdown;
