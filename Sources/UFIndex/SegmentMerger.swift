@@ -44,7 +44,7 @@ enum SegmentMerger {
             var enc = PostingsEncoder(hasPositions: hasPos)
             for i in sources.indices {
                 guard let (k, info) = heads[i], k == key else { continue }
-                var c = try sources[i].postings(info)
+                let c = try sources[i].postings(info)
                 try c.next()
                 while !c.isExhausted {
                     let nd = remap[i][Int(c.doc)]

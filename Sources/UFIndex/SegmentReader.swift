@@ -79,7 +79,7 @@ public final class SegmentReader: @unchecked Sendable {
     public func liveDocFreq(_ info: TermInfo) throws -> Int {
         guard let t = tombstones, entry.deletedCount > 0 else { return info.df }
         // Probe the postings at each deleted document: cheap while deletions are few.
-        var c = try postings(info)
+        let c = try postings(info)
         var dead = 0
         for d in 0..<t.docCount where t.contains(d) {
             try c.advance(to: Int32(d))
@@ -138,7 +138,7 @@ extension SegmentReader {
                     throw IndexError.corrupt(file: postFile.path.replacingSuffix(".post", ".terms"), detail: "terms out of order")
                 }
                 prev = key
-                var cur = try postings(info)
+                let cur = try postings(info)
                 var n = 0
                 try cur.next()
                 while !cur.isExhausted {

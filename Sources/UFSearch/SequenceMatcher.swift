@@ -93,7 +93,7 @@ struct SequenceMatcher {
                 var merged = [Int32: [UInt32]]()
                 var tmp = [UInt32]()
                 try segment.terms.prefixScan(c.key) { _, info in
-                    var cur = try segment.postings(info)
+                    let cur = try segment.postings(info)
                     try cur.next()
                     while !cur.isExhausted {
                         try cur.positions(into: &tmp)
@@ -111,7 +111,7 @@ struct SequenceMatcher {
         }
         guard !sources.isEmpty else { return SequenceMatches() }
         sources.sort { $0.df < $1.df }
-        var out = SequenceMatches()
+        let out = SequenceMatches()
         if sources.count == 1 && !needStarts {
             // One covering term: its documents are the matches and its tf the occurrences.
             let s = sources[0]
