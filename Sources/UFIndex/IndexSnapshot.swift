@@ -37,9 +37,8 @@ public final class IndexSnapshot: @unchecked Sendable {
             do {
                 let segs = try manifest.segments.map { try SegmentReader(directory: dir, entry: $0, verify: verify) }
                 return IndexSnapshot(directory: dir, manifest: manifest, manifestPath: mpath, segments: segs)
-            } catch IndexError.io(let p, let e, let op) where e == 2 /* ENOENT */ && attempt < 5 {
+            } catch IndexError.io(_, let e, _) where e == 2 /* ENOENT */ && attempt < 5 {
                 // A writer committed and collected files between our manifest read and the opens: retry.
-                _ = (p, op)
                 continue
             }
         }

@@ -182,8 +182,6 @@ public final class PostingsCursor {
         positionsRead = true
         let prev = i == 0 ? Int32(-1) : lastDocs[i - 1]
         doc = prev
-        let nextBlockDoc = i + 1 < lastDocs.count ? df - (i + 1) * postingsBlockSize : 0
-        _ = nextBlockDoc
         inBlockRemaining = i + 1 < lastDocs.count ? postingsBlockSize : df - i * postingsBlockSize
         guard inBlockRemaining > 0, inBlockRemaining <= postingsBlockSize else { throw post.corrupt("bad block size") }
     }

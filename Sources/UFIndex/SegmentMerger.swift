@@ -18,6 +18,7 @@ enum SegmentMerger {
                     locs.append((block, offset))
                 }
                 try store.appendBlocks(of: s.store, locations: locs)
+                s.dropStorePages()
             } else {
                 for d in 0..<s.docCount where !s.isDeleted(d) {
                     m[d] = Int32(docs.count)
@@ -33,6 +34,8 @@ enum SegmentMerger {
         var cursors = try sources.map { try $0.terms.cursor() }
         var heads: [([UInt8], TermInfo)?] = try cursors.indices.map { i in try cursors[i]?.next() }
         var positions = [UInt32]()
+        var consumed = [(post: Int, pos: Int)](repeating: (0, 0), count: sources.count)
+        var termsSinceDrop = 0
         while true {
             // The smallest key among the heads.
             var minKey: [UInt8]? = nil
@@ -56,9 +59,17 @@ enum SegmentMerger {
                     }
                     try c.next()
                 }
+                consumed[i] = (info.postOffset + info.postLength, info.posOffset + info.posLength)
                 heads[i] = try cursors[i]!.next()
             }
             try writer.addTerm(key: key, encoder: &enc)
+            // Terms are merged in key order, and postings are laid out in key order: what lies behind
+            // every source's cursor is done with, so keep the resident set to what is being merged.
+            termsSinceDrop += 1
+            if termsSinceDrop == 4096 {
+                termsSinceDrop = 0
+                for i in sources.indices { sources[i].dropPostingsPages(before: consumed[i].post, consumed[i].pos) }
+            }
         }
         return try writer.finish(docs: docs, store: &store)
     }

@@ -54,6 +54,18 @@ public final class SegmentReader: @unchecked Sendable {
         files = all
     }
 
+    /// Drops the resident pages of the postings and positions before these offsets (a merge has
+    /// read them and will not come back).
+    func dropPostingsPages(before postOffset: Int, _ posOffset: Int) {
+        if let base = postBody.baseAddress { Sys.dropPages(base, length: min(postOffset, postBody.count)) }
+        if let base = posBody.baseAddress { Sys.dropPages(base, length: min(posOffset, posBody.count)) }
+    }
+
+    /// Drops every resident page of the store.
+    func dropStorePages() {
+        if let base = store.body.baseAddress { Sys.dropPages(base, length: store.body.count) }
+    }
+
     /// Number of documents, deleted ones included.
     public var docCount: Int { docs.count }
 

@@ -272,6 +272,21 @@ public enum Sys {
 
     /// Unmaps a region returned by ``mmap(_:length:path:)``. Failure is ignored (it can only
     /// mean the arguments were wrong, and this runs from deinit).
+    /// Tells the kernel the process no longer needs the pages of a read-only file mapping in
+    /// `pointer ..< pointer + length` (rounded inwards to whole pages): they leave the resident set
+    /// and are read again from the file if touched. Used by merges, which read each source once.
+    public static func dropPages(_ pointer: UnsafeRawPointer, length: Int) {
+        let page = 4096
+        let start = (Int(bitPattern: pointer) + page - 1) / page * page
+        let end = (Int(bitPattern: pointer) + length) / page * page
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        #if canImport(Glibc)
+        _ = Glibc.madvise(p, end - start, Int32(MADV_DONTNEED))
+        #elseif canImport(Darwin)
+        _ = Darwin.madvise(p, end - start, MADV_DONTNEED)
+        #endif
+    }
+
     public static func munmap(_ pointer: UnsafeRawPointer, length: Int) {
         #if canImport(Darwin)
         _ = Darwin.munmap(UnsafeMutableRawPointer(mutating: pointer), length)

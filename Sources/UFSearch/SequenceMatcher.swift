@@ -10,13 +10,7 @@ import UFIndex
 /// some start: positions make this exact, so matching never depends on word segmentation and
 /// never crosses punctuation (punctuation is a unit of its own).
 struct SequenceMatcher {
-    /// One covering element: postings of one term, or the union of several (prefix scan).
-    struct Cover {
-        var keys: [[UInt8]]        // one key, or the prefix-scanned keys
-        var isPrefix: Bool
-        var offset: UInt32
-    }
-
+    /// The covering terms: a key (or, with `isPrefix`, every key starting with it) at an offset.
     let covers: [(key: [UInt8], isPrefix: Bool, offset: UInt32)]
 
     init(_ units: [QueryUnit]) {
