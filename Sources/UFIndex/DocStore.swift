@@ -90,30 +90,26 @@ public struct DocStoreReader {
 
     /// The original bytes of a document stored at `block`/`offset` with `size` bytes.
     public func document(block: UInt32, offset: UInt32, size: UInt64) throws -> [UInt8] {
-        guard Int(block) < blockCount else { throw IndexError.corrupt(file: file, detail: "store block \(block) out of range") }
-        var r = ByteReader(body, file: file)
-        try r.seek(to: tableStart + Int(block) * 16)
-        let off = try r.u64LE(), clen = try r.u32LE(), rlen = try r.u32LE()
-        guard off <= UInt64(tableStart), UInt64(clen) <= UInt64(tableStart) - off else {
-            throw IndexError.corrupt(file: file, detail: "store block \(block) out of range")
-        }
-        guard UInt64(offset) + size <= UInt64(rlen) else {
+        try extract(from: decompressBlock(block), offset: offset, size: size)
+    }
+
+    /// A document's bytes cut from its uncompressed block, range-checked.
+    func extract(from raw: [UInt8], offset: UInt32, size: UInt64) throws -> [UInt8] {
+        guard size <= UInt64(raw.count), UInt64(offset) <= UInt64(raw.count) - size else {
             throw IndexError.corrupt(file: file, detail: "document range outside its store block")
         }
-        let raw = try Zstd.decompress(UnsafeRawBufferPointer(rebasing: body[Int(off)..<Int(off + UInt64(clen))]),
-                                      expectedSize: Int(rlen), file: file)
         return Array(raw[Int(offset)..<Int(offset) + Int(size)])
     }
 
     /// The whole uncompressed block `block`.
     func decompressBlock(_ block: UInt32) throws -> [UInt8] {
-        guard Int(block) < blockCount else { throw IndexError.corrupt(file: file, detail: "store block \(block) out of range") }
         let (frame, rlen) = try compressedBlock(Int(block))
         return try Zstd.decompress(frame, expectedSize: Int(rlen), file: file)
     }
 
-    /// Block `b`'s compressed bytes and uncompressed length.
+    /// Block `b`'s compressed bytes and uncompressed length (the one place that reads the block table).
     func compressedBlock(_ b: Int) throws -> (UnsafeRawBufferPointer, UInt32) {
+        guard b >= 0 && b < blockCount else { throw IndexError.corrupt(file: file, detail: "store block \(b) out of range") }
         var r = ByteReader(body, file: file)
         try r.seek(to: tableStart + b * 16)
         let off = try r.u64LE(), clen = try r.u32LE(), rlen = try r.u32LE()
@@ -125,15 +121,6 @@ public struct DocStoreReader {
 
     /// Decompresses every block (for `check`).
     func verifyAll() throws {
-        for b in 0..<blockCount {
-            var r = ByteReader(body, file: file)
-            try r.seek(to: tableStart + b * 16)
-            let off = try r.u64LE(), clen = try r.u32LE(), rlen = try r.u32LE()
-            guard off <= UInt64(tableStart), UInt64(clen) <= UInt64(tableStart) - off else {
-                throw IndexError.corrupt(file: file, detail: "store block \(b) out of range")
-            }
-            _ = try Zstd.decompress(UnsafeRawBufferPointer(rebasing: body[Int(off)..<Int(off + UInt64(clen))]),
-                                    expectedSize: Int(rlen), file: file)
-        }
+        for b in 0..<blockCount { _ = try decompressBlock(UInt32(b)) }
     }
 }

@@ -108,12 +108,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// (a few MB per segment), so hits and snippets of hot documents skip decompression.
     public func original(_ doc: Int) throws -> [UInt8] {
         let (info, block, offset) = try docs.info(doc)
-        guard UInt64(offset) + info.size <= UInt64(Int.max) else { throw IndexError.corrupt(file: docs.file, detail: "document range out of range") }
-        let raw = try decompressedBlock(block)
-        guard Int(offset) + Int(info.size) <= raw.count else {
-            throw IndexError.corrupt(file: store.file, detail: "document range outside its store block")
-        }
-        return Array(raw[Int(offset)..<Int(offset) + Int(info.size)])
+        return try store.extract(from: decompressedBlock(block), offset: offset, size: info.size)
     }
 
     private let cacheLock = NSLock()
