@@ -69,8 +69,9 @@ public struct Highlighter {
         return out
     }
 
-    /// Byte ranges (in `original`) of every occurrence of the sequences, sorted, merged.
-    public func matches(original: [UInt8], normalized: NormalizedText, sequences: [String]) -> [Range<Int>] {
+    /// Byte ranges, in the original bytes `normalized` came from, of every occurrence of the
+    /// sequences, sorted, merged.
+    public func matches(normalized: NormalizedText, sequences: [String]) -> [Range<Int>] {
         let doc = Self.units(normalized.text)
         var ranges = [Range<Int>]()
         for s in sequences {

@@ -271,11 +271,9 @@ extension Searcher {
             // A UTF-8 prefix cut at a character boundary; GB18030 or too few matches: the whole text.
             var end = 16_384
             while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
-            let head = Array(bytes[0..<end])
-            if let d = try? detail(bytes: head, plan: plan, snippets: count, width: width),
-               d.matches.count >= count || plan.positiveSequences.isEmpty,
-               (try? head.withUnsafeBytes { try DecodedText.decode($0) })?.encoding == .utf8 {
-                return d
+            if let head = try? bytes[0..<end].withUnsafeBytes({ try DecodedText.decode($0) }), head.encoding == .utf8 {
+                let d = detail(decoded: head, plan: plan, snippets: count, width: width)
+                if d.matches.count >= count || plan.positiveSequences.isEmpty { return d }
             }
         }
         return try detail(bytes: bytes, plan: plan, snippets: count, width: width)
@@ -283,10 +281,14 @@ extension Searcher {
 
     /// Matches and snippets of some original bytes for the positive terms of `plan`.
     public func detail(bytes: [UInt8], plan: QueryPlan, snippets count: Int = 2, width: Int = 80) throws -> HitDetail {
-        let decoded = try bytes.withUnsafeBytes { try DecodedText.decode($0) }
+        detail(decoded: try bytes.withUnsafeBytes { try DecodedText.decode($0) }, plan: plan, snippets: count, width: width)
+    }
+
+    /// Matches and snippets of decoded text (offsets refer to the bytes it was decoded from).
+    func detail(decoded: DecodedText, plan: QueryPlan, snippets count: Int, width: Int) -> HitDetail {
         let norm = analyzer.normalizer.normalize(decoded)
         let h = Highlighter(normalizer: analyzer.normalizer)
-        let m = h.matches(original: bytes, normalized: norm, sequences: plan.positiveSequences.map(\.normalized))
+        let m = h.matches(normalized: norm, sequences: plan.positiveSequences.map(\.normalized))
         return HitDetail(matches: m, snippets: h.snippets(decoded: decoded, matches: m, width: width, count: count))
     }
 }
