@@ -366,29 +366,21 @@ public final class IndexWriter {
             result.unchanged += 1
             return
         }
-        let analysis: Analysis
-        do { analysis = try analyzer.analyze(bytes: bytes) } catch let e as AnalysisError {
+        let decoded: DecodedText
+        do { decoded = try bytes.withUnsafeBytes { try DecodedText.decode($0) } } catch let e as AnalysisError {
             warn(f.path, "skipped: \(e)" + (existing != nil ? "; its old text leaves the index" : ""))
             result.skipped += 1
             if existing != nil { result.stale.append(f.path) }
             return
         }
-        let title = DocumentFacts.title(of: analysis.normalized.text.isEmpty ? [] : Self.decodedForTitle(bytes, analysis))
+        let analysis = analyzer.analyze(decoded: decoded)
+        // The title is the first line as people wrote it (decoded, not normalised).
+        let title = DocumentFacts.title(of: Array(decoded.utf16.prefix(4096)))
         let info = DocumentInfo(path: f.path, title: title, size: UInt64(bytes.count), mtimeNanos: f.mtimeNanos,
                                 hash: hash, year: DocumentFacts.year(title: title, path: f.path, text: analysis.normalized.text),
                                 encoding: analysis.encoding, length: 0)
-        try bytes.withUnsafeBytes { try buffer.add(info: info, analysis: analysis, original: $0) }
+        _ = try bytes.withUnsafeBytes { try buffer.add(info: info, analysis: analysis, original: $0) }
         if existing != nil { result.replaced.append(f.path) } else { result.added += 1 }
         result.bytes += Int64(bytes.count)
-    }
-
-    /// The title is taken from the original text (as people wrote it), decoded.
-    private static func decodedForTitle(_ bytes: [UInt8], _ a: Analysis) -> [UInt16] {
-        let head = Array(bytes.prefix(4096))
-        if a.encoding == .utf8 {
-            return Array(String(decoding: head, as: UTF8.self).utf16)
-        }
-        return (try? head.withUnsafeBytes { try DecodedText.decode($0) }.utf16)
-            ?? (try? bytes.withUnsafeBytes { try DecodedText.decode($0) }.utf16.prefix(4096).map { $0 }) ?? []
     }
 }
