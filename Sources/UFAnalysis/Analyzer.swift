@@ -136,8 +136,7 @@ public struct Analysis: Sendable {
             while i < n {
                 while w < words.count && Int(words[w].end) <= i { w += 1 }
                 let inWord = w < words.count && Int(words[w].start) <= i && words[w].kind != .han
-                let len = Normalizer.cpLength(t, i, n)
-                let c = len == 2 ? 0x10000 + (UInt32(t[i] & 0x3FF) << 10 | UInt32(t[i + 1] & 0x3FF)) : UInt32(t[i])
+                let (c, len) = UTF16Scalar.decode(t, i)
                 if CharClass.isCharUnit(c) {
                     body(MatchUnit(kind: .char, start: Int32(i), end: Int32(i + len)))
                     i += len
@@ -146,8 +145,7 @@ public struct Analysis: Sendable {
                     let wordEnd = Int(words[w].end)
                     var j = i + len
                     while j < wordEnd {
-                        let l2 = Normalizer.cpLength(t, j, n)
-                        let c2 = l2 == 2 ? 0x10000 + (UInt32(t[j] & 0x3FF) << 10 | UInt32(t[j + 1] & 0x3FF)) : UInt32(t[j])
+                        let (c2, l2) = UTF16Scalar.decode(t, j)
                         if CharClass.isCharUnit(c2) { break }
                         j += l2
                     }

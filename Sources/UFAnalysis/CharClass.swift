@@ -35,3 +35,17 @@ public enum CharClass {
         }
     }
 }
+
+/// Decoding UTF-16 one code point at a time (a lone surrogate decodes as itself, one unit long).
+public enum UTF16Scalar {
+    /// The code point starting at `i` in `t`, and how many units it takes (1 or 2).
+    @inlinable @inline(__always)
+    public static func decode<C: RandomAccessCollection>(_ t: C, _ i: C.Index) -> (scalar: UInt32, length: Int)
+    where C.Element == UInt16, C.Index == Int {
+        let u = t[i]
+        if u & 0xFC00 == 0xD800, i + 1 < t.endIndex, t[i + 1] & 0xFC00 == 0xDC00 {
+            return (0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(t[i + 1] & 0x3FF)), 2)
+        }
+        return (UInt32(u), 1)
+    }
+}

@@ -112,8 +112,8 @@ public final class Normalizer {
                         continue
                     }
                     // General path: a code point plus following code points without a boundary before them.
-                    var j = i + Self.cpLength(src, i, n)
-                    while j < n, !isBoundary(src, j, n) { j += Self.cpLength(src, j, n) }
+                    var j = i + UTF16Scalar.decode(src, i).length
+                    while j < n, !isBoundary(src, j, n) { j += UTF16Scalar.decode(src, j).length }
                     let start = offs[i], end = offs[j]
                     let mapped = map(src, i, j)
                     i = j
@@ -134,34 +134,17 @@ public final class Normalizer {
                          _ emit: (UInt32, UInt16, UInt16, Int, Int32, Int32) -> Void) {
         var k = mapped.startIndex
         while k < mapped.endIndex {
-            let (c, len) = Self.scalar(mapped, k)
+            let (c, len) = UTF16Scalar.decode(mapped, k)
             emit(c, mapped[k], len == 2 ? mapped[k + 1] : 0, len, start, end)
             k += len
         }
-    }
-
-    @inline(__always)
-    static func cpLength(_ s: UnsafeBufferPointer<UInt16>, _ i: Int, _ n: Int) -> Int {
-        let u = s[i]
-        if u & 0xFC00 == 0xD800, i + 1 < n, s[i + 1] & 0xFC00 == 0xDC00 { return 2 }
-        return 1
-    }
-
-    @inline(__always)
-    static func scalar(_ s: ArraySlice<UInt16>, _ k: Int) -> (UInt32, Int) {
-        let u = s[k]
-        if u & 0xFC00 == 0xD800, k + 1 < s.endIndex, s[k + 1] & 0xFC00 == 0xDC00 {
-            return (0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(s[k + 1] & 0x3FF)), 2)
-        }
-        return (UInt32(u), 1)
     }
 
     private func isBoundary(_ s: UnsafeBufferPointer<UInt16>, _ j: Int, _ n: Int) -> Bool {
         let u = s[j]
         if u < 0x300 { return true }  // Latin-1 and ASCII always start a chunk
         if u & 0xF800 == 0xD800 {
-            let len = Self.cpLength(s, j, n)
-            let c = len == 2 ? 0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(s[j + 1] & 0x3FF)) : UInt32(u)
+            let c = UTF16Scalar.decode(s, j).scalar
             return cicu_nfkc_boundary_before(icu, Int32(bitPattern: c)) != 0
         }
         let e = entry(u)
@@ -188,8 +171,9 @@ public final class Normalizer {
                 return multi[Int(e & Self.payload)][...]
             }
         }
-        if j == i + 2 {
-            let c = 0x10000 + (UInt32(s[i] & 0x3FF) << 10 | UInt32(s[i + 1] & 0x3FF))
+        // A chunk that is exactly one astral code point is cached; any other chunk (a character
+        // with combining marks) is normalised as it is.
+        if case let (c, 2) = UTF16Scalar.decode(s, i), j == i + 2 {
             if let m = astral[c] { return m[...] }
             let m = icuNormalize(UnsafeBufferPointer(rebasing: s[i..<j]))
             astral[c] = m

@@ -69,7 +69,7 @@ public final class SegmentBuffer {
             a.forEachUnit { u in
                 switch u.kind {
                 case .char:
-                    let c = Self.scalar(t, Int(u.start))
+                    let c = UTF16Scalar.decode(t, Int(u.start)).scalar
                     if hasPrevChar {
                         log.append(UInt64(termID(packedBigram(prevChar, c), bigram: (prevChar, c))) << 32 | UInt64(prevCharPos))
                     }
@@ -120,15 +120,6 @@ public final class SegmentBuffer {
             initialized = count  // every slot was written: the runs partition the log
         }
         return (out, runs)
-    }
-
-    @inline(__always)
-    static func scalar(_ t: UnsafeBufferPointer<UInt16>, _ i: Int) -> UInt32 {
-        let u = t[i]
-        if u & 0xFC00 == 0xD800, i + 1 < t.count, t[i + 1] & 0xFC00 == 0xDC00 {
-            return 0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(t[i + 1] & 0x3FF))
-        }
-        return UInt32(u)
     }
 
     @inline(__always)

@@ -36,15 +36,8 @@ public struct Highlighter {
         text.withUnsafeBufferPointer { t in
             let n = t.count
             var i = 0
-            func scalar(_ i: Int) -> (UInt32, Int) {
-                let u = t[i]
-                if u & 0xFC00 == 0xD800, i + 1 < n, t[i + 1] & 0xFC00 == 0xDC00 {
-                    return (0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(t[i + 1] & 0x3FF)), 2)
-                }
-                return (UInt32(u), 1)
-            }
             while i < n {
-                let (c, len) = scalar(i)
+                let (c, len) = UTF16Scalar.decode(t, i)
                 if CharClass.isCharUnit(c) {
                     out.append(LightUnit(scalar: c, word: nil, start: Int32(i), end: Int32(i + len)))
                     i += len
@@ -54,7 +47,7 @@ public struct Highlighter {
                     var w = [UInt32]()
                     let start = i
                     while i < n {
-                        let (d, l) = scalar(i)
+                        let (d, l) = UTF16Scalar.decode(t, i)
                         guard isWordChar(d) && !CharClass.isCharUnit(d) else { break }
                         w.append(d)
                         i += l

@@ -192,3 +192,17 @@ struct TraditionalTable {
         #expect(n.normalize("計畫臺灣「統戰」").string == n.referenceNormalize("計畫臺灣「統戰」").replacingOccurrences(of: "计划", with: "计画"))
     }
 }
+
+struct CombiningChunks {
+    /// Two-unit chunks that are not surrogate pairs (a letter plus a combining mark) are never
+    /// cached as astral characters: e + U+0301 and U+0465 + U+0301 share the low bits that a
+    /// surrogate decoding would read, and must still normalise to different text.
+    @Test func combiningPairsDoNotShareACacheEntry() throws {
+        let n = try Normalizer()
+        let first = n.normalize("e\u{301}").string
+        let second = n.normalize("\u{465}\u{301}").string
+        #expect(first == "\u{E9}")
+        #expect(second == "\u{465}\u{301}")
+        #expect(n.normalize("e\u{301}").string == first)
+    }
+}
