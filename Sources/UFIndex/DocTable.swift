@@ -52,7 +52,8 @@ public struct DocTableReader {
     public let count: Int
     let recordsStart: Int
     let offsetsStart: Int
-    let lengths: UnsafeRawBufferPointer
+    /// Every document's length (ICU words), u32le each.
+    public let lengths: UnsafeRawBufferPointer
 
     init(body: UnsafeRawBufferPointer, file: String) throws {
         self.body = body

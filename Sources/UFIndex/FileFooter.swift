@@ -11,7 +11,7 @@
 //   crc32(body)  zlib CRC-32 of the body bytes
 //   kind         FileKind raw value: 1 manifest, 2 terms, 3 postings, 4 positions, 5 docs,
 //                6 store, 7 tombstones
-//   version      format version of that kind; this build writes and reads 1
+//   version      format version of that kind; this build writes and reads 2
 //   reserved     must be 0
 //   magic        the four ASCII bytes "UFS1" (0x55 0x46 0x53 0x31), the last bytes of the file
 //
@@ -63,7 +63,7 @@ public struct FileFooter: Equatable, Sendable {
     /// The trailing magic bytes, ASCII "UFS1".
     public static let magic: [UInt8] = [0x55, 0x46, 0x53, 0x31]
     /// The format version this build writes and reads.
-    public static let currentVersion: UInt16 = 1
+    public static let currentVersion: UInt16 = 2
 
     /// Number of body bytes preceding the footer.
     public var bodyLength: UInt64

@@ -4,26 +4,181 @@
 // (for 'B' and 'T' terms) at TermInfo.posOffset in the .pos file. Documents are grouped in
 // blocks of up to 128; a skip table in front of the blocks lets a reader jump to the block
 // that may hold a target document and bound its best possible score without decoding it.
+// Document gaps and tfs are bit-packed with patched exceptions (a reader decodes a block with
+// shifts and masks); positions, the bulk of the index, are Rice-coded, a few bits above their
+// entropy.
 //
-//   termPostings := blockCount:varint skipEntry{blockCount} block{blockCount}
+//   termPostings := skipEntry{blockCount} block{blockCount}
+//                   blockCount = ⌈df / 128⌉, df from the term dictionary. With one block there
+//                   is no skip table: the block is all of the postings, its positions all of
+//                   the term's positions, its largest tf the dictionary's maxTf.
 //   skipEntry    := lastDocDelta:varint   last doc of the block minus the previous block's
 //                                         last doc (the first: last doc + 1)
 //                   blockLen:varint       bytes of the block in .post
 //                   posLen:varint         bytes of the block's positions in .pos (0: none)
 //                   maxTf:varint          the largest tf in the block
 //                   minLen:varint         the smallest document length (ICU words) in the block
-//   block        := posting{n}
-//   posting      := (docDelta << 1 | 1):varint                when tf = 1 (most bigram postings)
-//                 | (docDelta << 1):varint tf:varint          otherwise
-//                   docDelta: doc minus the previous doc (the block's first: minus the previous
-//                   block's last doc, or doc + 1 for the first block)
-//   termPositions := docPositions{df}     per document, in postings order
-//   docPositions  := posDelta:varint{tf}  unit positions, delta-coded from 0
+//   block        := docBits:u8 tfBits:u8 docExceptions:u8 tfExceptions:u8
+//                   packed(docGap mod 2^docBits, n, docBits) packed((tf - 1) mod 2^tfBits, n, tfBits)
+//                   exception{docExceptions} exception{tfExceptions}
+//                   n = 128, or df - 128 × (blockCount - 1) for the last block
+//                   docGap: doc minus the previous doc minus 1 (the block's first: minus the
+//                   previous block's last doc, or -1 for the first block)
+//   exception    := index:u8 high:varint      value[index] += high << bits (high > 0)
+//   packed(v, n, w) := ⌈n × w / 8⌉ bytes holding n values of w bits (0...32), least significant
+//                   bit first: value k occupies bits k×w ..< (k+1)×w of the little-endian stream
+//   blockPositions := firstK:u8 gapK:u8{⌈(P - n) / 128⌉} rice(first){n} rice(gap){P - n} pad
+//                   P: the sum of the block's tfs; first: each document's first position; gap:
+//                   a position minus the previous position of the same document, for every
+//                   position but each document's first, documents in block order; gap k
+//                   applies to gaps 128 × k ..< 128 × (k + 1); pad: zero bits to a byte
+//   rice(v) with parameter k (0...31) := (v >> k) zero bits, a one bit, then v mod 2^k in k bits,
+//                   in the same least-significant-first bit stream
 //
-// All integers are unsigned LEB128 varints. Doc ids are segment-local.
+// Unit positions are those of Analysis.forEachUnit. Varints are unsigned LEB128; doc ids are
+// segment-local. Readers may load up to 7 bytes past a packed list or bit stream (the footer
+// follows every file's body), never beyond the mapping.
 
 /// Documents per postings block.
 public let postingsBlockSize = 128
+
+/// Fixed-width bit packing of unsigned 32-bit values (see the grammar above).
+enum BitPacking {
+    /// Bits needed for `maxValue` (0 for 0).
+    @inline(__always) static func width(_ maxValue: UInt32) -> Int { 32 &- maxValue.leadingZeroBitCount }
+
+    /// Bytes of `n` packed values of `bits` bits.
+    @inline(__always) static func byteCount(_ n: Int, _ bits: Int) -> Int { (n &* bits &+ 7) &>> 3 }
+
+    /// Appends the low `bits` bits of each of `values`.
+    static func pack(_ values: UnsafeBufferPointer<UInt32>, bits: Int, into w: inout ByteWriter) {
+        guard bits > 0 else { return }
+        let mask: UInt64 = (1 &<< UInt64(bits)) &- 1
+        var acc: UInt64 = 0
+        var filled = 0
+        for v in values {
+            acc |= (UInt64(v) & mask) &<< UInt64(filled)
+            filled &+= bits
+            while filled >= 8 {
+                w.u8(UInt8(truncatingIfNeeded: acc))
+                acc &>>= 8
+                filled &-= 8
+            }
+        }
+        if filled > 0 { w.u8(UInt8(truncatingIfNeeded: acc)) }
+    }
+
+    /// Unpacks `n` values of `bits` bits from `src` into `out`. The caller has checked that
+    /// `byteCount(n, bits)` bytes are readable; `readable` is how many bytes may be loaded from
+    /// `src` in all (with 7 to spare, whole 8-byte words are loaded).
+    @inline(__always)
+    static func unpack(_ src: UnsafeRawPointer, count n: Int, bits: Int, readable: Int, into out: UnsafeMutablePointer<UInt32>) {
+        if bits == 0 {
+            out.update(repeating: 0, count: n)
+            return
+        }
+        let mask: UInt64 = (1 &<< UInt64(bits)) &- 1
+        if readable >= byteCount(n, bits) &+ 7 {
+            var bit = 0
+            for k in 0..<n {
+                let w = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+                out[k] = UInt32(truncatingIfNeeded: (w &>> UInt64(bit & 7)) & mask)
+                bit &+= bits
+            }
+        } else {
+            var acc: UInt64 = 0
+            var filled = 0
+            var p = 0
+            for k in 0..<n {
+                while filled < bits {
+                    acc |= UInt64(src.load(fromByteOffset: p, as: UInt8.self)) &<< UInt64(filled)
+                    p &+= 1
+                    filled &+= 8
+                }
+                out[k] = UInt32(truncatingIfNeeded: acc & mask)
+                acc &>>= UInt64(bits)
+                filled &-= bits
+            }
+        }
+    }
+
+    /// The width that makes `values` smallest as packed low bits plus exceptions.
+    static func patchedWidth(_ values: UnsafeBufferPointer<UInt32>) -> Int {
+        var hist = [Int](repeating: 0, count: 33)
+        for v in values { hist[width(v)] += 1 }
+        let top = hist.lastIndex { $0 > 0 } ?? 0
+        var best = top, bestCost = byteCount(values.count, top)
+        for b in stride(from: top - 1, through: 0, by: -1) {
+            var cost = byteCount(values.count, b)
+            for w in (b + 1)...top where hist[w] > 0 { cost += hist[w] * (1 + (w - b + 6) / 7) }
+            if cost < bestCost { best = b; bestCost = cost }
+        }
+        return best
+    }
+
+    /// Appends the exceptions of `values` at width `bits`: index and the bits above `bits`.
+    static func exceptions(_ values: UnsafeBufferPointer<UInt32>, bits: Int, into w: inout ByteWriter) {
+        for (i, v) in values.enumerated() where width(v) > bits { w.u8(UInt8(i)); w.varint(UInt64(v) >> UInt64(bits)) }
+    }
+
+    /// Number of exceptions of `values` at width `bits`.
+    static func exceptionCount(_ values: UnsafeBufferPointer<UInt32>, bits: Int) -> Int {
+        values.reduce(0) { $0 + (width($1) > bits ? 1 : 0) }
+    }
+}
+
+/// Rice coding (see the grammar above).
+enum Rice {
+    /// The parameter that codes `values` in the fewest bits.
+    static func parameter(_ values: UnsafeBufferPointer<UInt32>) -> Int {
+        guard !values.isEmpty else { return 0 }
+        let sum = values.reduce(UInt64(0)) { $0 + UInt64($1) }
+        let mean = sum / UInt64(values.count)
+        let k0 = max(0, 63 - Int(mean | 1).leadingZeroBitCount)
+        var best = k0, bestCost = UInt64.max
+        for k in max(0, k0 - 1)...min(31, k0 + 1) {
+            var cost = UInt64(values.count) * UInt64(1 + k)
+            for v in values { cost += UInt64(v >> UInt32(k)) }
+            if cost < bestCost { best = k; bestCost = cost }
+        }
+        // Keep every unary part short, whatever the outliers.
+        let top = values.max() ?? 0
+        while best < 31 && top >> UInt32(best) > 1024 { best += 1 }
+        return best
+    }
+}
+
+/// A least-significant-bit-first bit stream written into bytes.
+struct BitWriter {
+    private(set) var bytes = ByteWriter()
+    private var acc: UInt64 = 0
+    private var filled = 0
+
+    /// Appends the low `count` bits of `value` (count ≤ 32).
+    @inline(__always) mutating func write(_ value: UInt64, _ count: Int) {
+        acc |= value &<< UInt64(filled)
+        filled &+= count
+        while filled >= 8 {
+            bytes.u8(UInt8(truncatingIfNeeded: acc))
+            acc &>>= 8
+            filled &-= 8
+        }
+    }
+
+    /// Appends `v` Rice-coded with parameter `k`.
+    mutating func rice(_ v: UInt32, k: Int) {
+        var q = Int(v >> UInt32(k))
+        while q >= 32 { write(0, 32); q -= 32 }
+        write(1 &<< UInt64(q), q + 1)
+        if k > 0 { write(UInt64(v) & ((1 &<< UInt64(k)) &- 1), k) }
+    }
+
+    /// Pads to a byte and returns the bytes.
+    mutating func finish() -> [UInt8] {
+        if filled > 0 { bytes.u8(UInt8(truncatingIfNeeded: acc)); acc = 0; filled = 0 }
+        return bytes.buffer
+    }
+}
 
 /// Encodes one term's postings and positions.
 struct PostingsEncoder {
@@ -32,30 +187,35 @@ struct PostingsEncoder {
     private var skip = ByteWriter()
     private var blocks = ByteWriter()
     private var positions = ByteWriter()
-    private var block = ByteWriter()
-    private var blockPositions = ByteWriter()
+    private var gaps = [UInt32](repeating: 0, count: postingsBlockSize)
+    private var tfs = [UInt32](repeating: 0, count: postingsBlockSize)
+    private var firsts = [UInt32](repeating: 0, count: postingsBlockSize)
+    private var posGaps: [UInt32] = []
     private var blockCount = 0
     private var inBlock = 0
     private var blockMaxTf: UInt32 = 0
     private var blockMinLen: UInt32 = .max
     private var lastDoc: Int64 = -1
     private var prevBlockLast: Int64 = -1
+    private var blockPostStart = 0
+    private var blockPosStart = 0
     let hasPositions: Bool
 
     init(hasPositions: Bool) { self.hasPositions = hasPositions }
 
-    /// Adds a document (in increasing doc order) with its tf, length and positions.
+    /// Adds a document (in increasing doc order) with its tf, length and positions (increasing,
+    /// `tf` of them; ignored for terms without positions).
     mutating func add(doc: Int32, tf: UInt32, length: UInt32, positions pos: UnsafeBufferPointer<UInt32>) {
-        let delta = UInt64(Int64(doc) - lastDoc)
-        if tf == 1 {
-            block.varint(delta << 1 | 1)
-        } else {
-            block.varint(delta << 1)
-            block.varint(UInt64(tf))
-        }
+        gaps[inBlock] = UInt32(Int64(doc) - lastDoc - 1)
+        tfs[inBlock] = tf &- 1
         if hasPositions {
-            var last: UInt32 = 0
-            for p in pos { blockPositions.varint(UInt64(p &- last)); last = p }
+            assert(pos.count == Int(tf), "positions must number tf")
+            var last = pos.first ?? 0
+            firsts[inBlock] = last
+            for p in pos.dropFirst() {
+                posGaps.append(p &- last)
+                last = p
+            }
         }
         lastDoc = Int64(doc)
         df += 1
@@ -68,15 +228,49 @@ struct PostingsEncoder {
 
     private mutating func closeBlock() {
         guard inBlock > 0 else { return }
+        let n = inBlock
+        gaps.withUnsafeBufferPointer { g in
+            tfs.withUnsafeBufferPointer { t in
+                let gp = UnsafeBufferPointer(rebasing: g[0..<n]), tp = UnsafeBufferPointer(rebasing: t[0..<n])
+                let gb = BitPacking.patchedWidth(gp), tb = BitPacking.patchedWidth(tp)
+                blocks.u8(UInt8(gb))
+                blocks.u8(UInt8(tb))
+                blocks.u8(UInt8(BitPacking.exceptionCount(gp, bits: gb)))
+                blocks.u8(UInt8(BitPacking.exceptionCount(tp, bits: tb)))
+                BitPacking.pack(gp, bits: gb, into: &blocks)
+                BitPacking.pack(tp, bits: tb, into: &blocks)
+                BitPacking.exceptions(gp, bits: gb, into: &blocks)
+                BitPacking.exceptions(tp, bits: tb, into: &blocks)
+            }
+        }
+        if hasPositions {
+            firsts.withUnsafeBufferPointer { f in
+                posGaps.withUnsafeBufferPointer { g in
+                    let fp = UnsafeBufferPointer(rebasing: f[0..<n])
+                    let fk = Rice.parameter(fp)
+                    var chunks = [Int]()
+                    var c = 0
+                    while c < g.count {
+                        chunks.append(Rice.parameter(UnsafeBufferPointer(rebasing: g[c..<min(c + postingsBlockSize, g.count)])))
+                        c += postingsBlockSize
+                    }
+                    positions.u8(UInt8(fk))
+                    for k in chunks { positions.u8(UInt8(k)) }
+                    var bw = BitWriter()
+                    for v in fp { bw.rice(v, k: fk) }
+                    for (i, v) in g.enumerated() { bw.rice(v, k: chunks[i / postingsBlockSize]) }
+                    positions.bytes(bw.finish())
+                }
+            }
+            posGaps.removeAll(keepingCapacity: true)
+        }
         skip.varint(UInt64(lastDoc - prevBlockLast))
-        skip.varint(UInt64(block.buffer.count))
-        skip.varint(UInt64(blockPositions.buffer.count))
+        skip.varint(UInt64(blocks.count - blockPostStart))
+        skip.varint(UInt64(positions.count - blockPosStart))
         skip.varint(UInt64(blockMaxTf))
         skip.varint(UInt64(blockMinLen))
-        blocks.bytes(block.buffer)
-        positions.bytes(blockPositions.buffer)
-        block.buffer.removeAll(keepingCapacity: true)
-        blockPositions.buffer.removeAll(keepingCapacity: true)
+        blockPostStart = blocks.count
+        blockPosStart = positions.count
         prevBlockLast = lastDoc
         blockCount += 1
         inBlock = 0
@@ -87,150 +281,10 @@ struct PostingsEncoder {
     /// Finishes the term: its postings bytes and positions bytes.
     mutating func finish() -> (postings: [UInt8], positions: [UInt8]) {
         closeBlock()
+        if blockCount == 1 { return (blocks.buffer, positions.buffer) }
         var out = ByteWriter()
-        out.varint(UInt64(blockCount))
         out.bytes(skip.buffer)
         out.bytes(blocks.buffer)
         return (out.buffer, positions.buffer)
-    }
-}
-
-/// Reads one term's postings straight from the mapped .post and .pos files. Every value read
-/// is bounds-checked; corrupt bytes throw `IndexError.corrupt` naming the file. A class, so the
-/// scorer and matcher hold it without copying its skip tables on every access.
-public final class PostingsCursor {
-    /// The current document (segment-local), or `Int32.max` when exhausted.
-    public private(set) var doc: Int32 = -1
-    /// The term frequency in the current document.
-    public private(set) var tf: UInt32 = 0
-    /// Number of documents in the list.
-    public let df: Int
-
-    private var lastDocs: [Int32] = []
-    private var blockStarts: [Int] = []   // offsets of blocks within the postings region
-    private var posStarts: [Int] = []
-    private var maxTfs: [UInt32] = []
-    private var minLens: [UInt32] = []
-    private var post: ByteReader
-    private var pos: ByteReader?
-    private var blockIndex = -1
-    private var inBlockRemaining = 0
-    private var pendingPositionSkips = 0   // position varints of earlier docs not yet skipped
-    private var positionsRead = true
-
-    /// Opens a cursor over `post` (this term's postings) and optionally `pos` (its positions).
-    public init(postings post: ByteReader, positions pos: ByteReader?, df: Int) throws {
-        var r = post
-        self.df = df
-        let count = try r.varintInt()
-        guard count >= 0, count <= df, count <= r.remaining else { throw r.corrupt("bad postings block count \(count)") }
-        lastDocs.reserveCapacity(count)
-        var last: Int64 = -1
-        var blockOff = 0
-        var posOff = 0
-        for _ in 0..<count {
-            last += Int64(try r.varint())
-            guard last < Int64(Int32.max) else { throw r.corrupt("doc id out of range") }
-            lastDocs.append(Int32(last))
-            blockStarts.append(blockOff)
-            posStarts.append(posOff)
-            blockOff += try r.varintInt()
-            posOff += try r.varintInt()
-            maxTfs.append(try r.varint32())
-            minLens.append(try r.varint32())
-        }
-        self.post = try r.sub(offset: r.offset, length: blockOff)
-        if let p = pos {
-            guard posOff <= p.remaining else { throw p.corrupt("positions shorter than the skip table says") }
-            self.pos = p
-        }
-        blockStarts.append(blockOff)
-        posStarts.append(posOff)
-    }
-
-    /// Number of blocks.
-    public var blockCount: Int { lastDocs.count }
-    /// The last document of the current block (or of block `i`).
-    public func blockLastDoc(_ i: Int) -> Int32 { lastDocs[i] }
-    /// The largest tf in the current block.
-    public var blockMaxTf: UInt32 { blockIndex >= 0 && blockIndex < maxTfs.count ? maxTfs[blockIndex] : 0 }
-    /// The smallest document length in the current block.
-    public var blockMinLength: UInt32 { blockIndex >= 0 && blockIndex < minLens.count ? minLens[blockIndex] : 0 }
-    /// The largest tf over the whole list.
-    public var maxTf: UInt32 { maxTfs.max() ?? 0 }
-    /// True when exhausted.
-    public var isExhausted: Bool { doc == Int32.max }
-
-    /// Index of the block that may hold `target` (the first whose last doc ≥ target), or nil.
-    public func blockFor(_ target: Int32) -> Int? {
-        var lo = max(blockIndex, 0), hi = lastDocs.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if lastDocs[mid] < target { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < lastDocs.count ? lo : nil
-    }
-
-    /// Bounds of block `i`: its largest tf and smallest document length.
-    public func blockBounds(_ i: Int) -> (maxTf: UInt32, minLength: UInt32) { (maxTfs[i], minLens[i]) }
-
-    private func enterBlock(_ i: Int) throws {
-        blockIndex = i
-        try post.seek(to: blockStarts[i])
-        if pos != nil { try pos!.seek(to: posStarts[i]) }
-        pendingPositionSkips = 0
-        positionsRead = true
-        let prev = i == 0 ? Int32(-1) : lastDocs[i - 1]
-        doc = prev
-        inBlockRemaining = i + 1 < lastDocs.count ? postingsBlockSize : df - i * postingsBlockSize
-        guard inBlockRemaining > 0, inBlockRemaining <= postingsBlockSize else { throw post.corrupt("bad block size") }
-    }
-
-    /// Moves to the next document.
-    public func next() throws {
-        if inBlockRemaining == 0 {
-            let nb = blockIndex + 1
-            if nb >= lastDocs.count { doc = Int32.max; tf = 0; return }
-            try enterBlock(nb)
-        }
-        if !positionsRead { pendingPositionSkips += Int(tf) }
-        let v = try post.varint()
-        let delta = v >> 1
-        guard delta > 0, Int64(doc) + Int64(delta) < Int64(Int32.max) else { throw post.corrupt("bad doc delta \(delta)") }
-        doc = Int32(Int64(doc) + Int64(delta))
-        tf = v & 1 == 1 ? 1 : try post.varint32()
-        guard tf > 0 else { throw post.corrupt("zero term frequency") }
-        positionsRead = false
-        inBlockRemaining -= 1
-        if inBlockRemaining == 0 && doc != lastDocs[blockIndex] { throw post.corrupt("block ends at doc \(doc), skip table says \(lastDocs[blockIndex])") }
-    }
-
-    /// Moves to the first document ≥ `target`.
-    public func advance(to target: Int32) throws {
-        if doc >= target { return }
-        if blockIndex < 0 || target > lastDocs[blockIndex] {
-            guard let b = blockFor(target) else { doc = Int32.max; tf = 0; return }
-            if b != blockIndex { try enterBlock(b) }
-        }
-        repeat { try next() } while doc < target
-    }
-
-    /// The current document's positions, appended to `out` (which is cleared first).
-    public func positions(into out: inout [UInt32]) throws {
-        out.removeAll(keepingCapacity: true)
-        guard pos != nil else { return }
-        while pendingPositionSkips > 0 {
-            _ = try pos!.varint()
-            pendingPositionSkips -= 1
-        }
-        var last: UInt32 = 0
-        for _ in 0..<tf {
-            let d = try pos!.varint32()
-            let (p, o) = last.addingReportingOverflow(d)
-            guard !o else { throw pos!.corrupt("position overflow") }
-            out.append(p)
-            last = p
-        }
-        positionsRead = true
     }
 }

@@ -78,7 +78,45 @@ public final class SegmentReader: @unchecked Sendable {
         let p = try ByteReader(postBody, file: postFile.path).sub(offset: info.postOffset, length: info.postLength)
         let q: ByteReader? = info.posLength > 0
             ? try ByteReader(posBody, file: posFile.path).sub(offset: info.posOffset, length: info.posLength) : nil
-        return try PostingsCursor(postings: p, positions: q, df: info.df)
+        // The footer follows each body, so loads may run past a term's bytes to the file's end.
+        return try PostingsCursor(postings: p, positions: q, df: info.df, maxTf: info.maxTf, docLimit: docs.count,
+                                  postSlack: postBody.count - (info.postOffset + info.postLength) + FileFooter.size,
+                                  posSlack: posBody.count - (info.posOffset + info.posLength) + FileFooter.size)
+    }
+
+    /// One list merging the postings (with positions) of every term whose key starts with
+    /// `prefix`, or nil when there is none. Used for a character that must be followed by
+    /// anything: the union of the bigrams it starts.
+    public func prefixPostings(_ prefix: [UInt8]) throws -> PostingsCursor? {
+        var occurrences = [UInt64]()   // doc << 32 | position
+        var tmp = [UInt32]()
+        try terms.prefixScan(prefix) { _, info in
+            let c = try postings(info)
+            try c.next()
+            while !c.isExhausted {
+                try c.positions(into: &tmp)
+                for p in tmp { occurrences.append(UInt64(UInt32(c.doc)) << 32 | UInt64(p)) }
+                try c.next()
+            }
+        }
+        guard !occurrences.isEmpty else { return nil }
+        occurrences.sort()
+        var enc = PostingsEncoder(hasPositions: true)
+        var i = 0
+        var pos = [UInt32]()
+        while i < occurrences.count {
+            let d = occurrences[i] >> 32
+            pos.removeAll(keepingCapacity: true)
+            while i < occurrences.count && occurrences[i] >> 32 == d {
+                let p = UInt32(truncatingIfNeeded: occurrences[i])
+                if pos.last != p { pos.append(p) }
+                i += 1
+            }
+            pos.withUnsafeBufferPointer { enc.add(doc: Int32(d), tf: UInt32($0.count), length: docs.length(Int(d)), positions: $0) }
+        }
+        let df = enc.df, maxTf = enc.maxTf
+        let (p, q) = enc.finish()
+        return try PostingsCursor(encoded: p, positions: q, df: df, maxTf: maxTf, docLimit: docs.count)
     }
 
     /// A term's postings, or nil when the segment lacks the term.

@@ -108,7 +108,9 @@ struct SegmentScorer {
     let sequences: [SequenceQuery]
     let matches: [SequenceMatches?]
     var matchIndex: [Int]
-    var cursors: [PostingsCursor?]
+    /// The words' postings (nil where the segment lacks the word); `iterators` point into them.
+    let cursors: [PostingsCursor?]
+    let iterators: [UnsafeMutablePointer<PostingsIterator>?]
     /// The largest possible phrase and proximity boosts.
     let boostBound: Double
     /// idf of each sequence (the sum of its words').
@@ -125,13 +127,18 @@ struct SegmentScorer {
     private var boundValidThrough: Int32 = -1
     private var cachedBound = 0.0
 
+    /// The segment's document lengths (u32le each).
+    let lengths: UnsafeRawBufferPointer
+
     init(segment: SegmentReader, stats: GlobalStats, sequences: [SequenceQuery], matches: [String: SequenceMatches]) throws {
         self.segment = segment
+        lengths = segment.docs.lengths
         self.stats = stats
         self.sequences = sequences
         self.matches = sequences.map { matches[$0.normalized] }
         matchIndex = Array(repeating: 0, count: sequences.count)
         cursors = try stats.words.map { w in try segment.postings(w.key) }
+        iterators = cursors.map { $0?.iterator }
         sequenceIdf = sequences.map { stats.idf(of: $0) }
         wordIdf = stats.words.map(\.idf)
         sequenceWordCounts = sequences.map(\.words.count)
@@ -151,10 +158,10 @@ struct SegmentScorer {
         if doc <= boundValidThrough { return cachedBound }
         var bound = boostBound
         var through = Int32.max
-        for i in cursors.indices {
-            guard let b = cursors[i]?.blockFor(doc), let c = cursors[i] else { continue }
-            let (maxTf, minLen) = c.blockBounds(b)
-            through = min(through, c.blockLastDoc(b))
+        for i in iterators.indices {
+            guard let c = iterators[i], let b = c.pointee.blockFor(doc) else { continue }
+            let (maxTf, minLen) = c.pointee.blockBounds(b)
+            through = min(through, c.pointee.blockLastDoc(b))
             bound += stats.words[i].idf * Scoring.tfPart(tf: Double(maxTf), dl: Double(minLen), avgdl: stats.avgdl)
         }
         cachedBound = bound
@@ -172,15 +179,15 @@ struct SegmentScorer {
     }
 
     mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
-        let dl = Double(segment.docs.length(Int(doc)))
+        let dl = Double(lengths.loadUnaligned(fromByteOffset: Int(doc) &* 4, as: UInt32.self).littleEndian)
         let avgdl = stats.avgdl
         var total = 0.0
         var parts = [TermExplanation]()
-        for i in cursors.indices {
-            guard let c = cursors[i] else { continue }
-            try c.advance(to: doc)
-            guard c.doc == doc else { continue }
-            let tf = Double(c.tf)
+        for i in iterators.indices {
+            guard let c = iterators[i] else { continue }
+            try c.pointee.advance(to: doc)
+            guard c.pointee.doc == doc else { continue }
+            let tf = Double(c.pointee.tf)
             let idf = wordIdf[i]
             let s = idf * Scoring.tfPart(tf: tf, dl: dl, avgdl: avgdl)
             total += s

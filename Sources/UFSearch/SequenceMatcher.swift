@@ -41,127 +41,101 @@ struct SequenceMatcher {
         covers = out
     }
 
-    /// A source of documents and positions for one cover element in one segment.
-    private final class Source {
-        var cursor: PostingsCursor?
-        let docs: [Int32]
-        let positions: [[UInt32]]
-        var index = -1
-        let df: Int
-        let offset: UInt32
-
-        init(cursor: PostingsCursor, df: Int, offset: UInt32) {
-            self.cursor = cursor; self.df = df; self.offset = offset; docs = []; positions = []
-        }
-
-        init(docs: [Int32], positions: [[UInt32]], offset: UInt32) {
-            cursor = nil; self.docs = docs; self.positions = positions; df = docs.count; self.offset = offset
-        }
-
-        var doc: Int32 {
-            if let c = cursor { return c.doc }
-            return index < 0 ? -1 : (index < docs.count ? docs[index] : Int32.max)
-        }
-
-        var tf: UInt32 { cursor?.tf ?? UInt32(positions[index].count) }
-
-        func advance(to target: Int32) throws {
-            if cursor != nil { try cursor!.advance(to: target); return }
-            if index < 0 { index = 0 }
-            while index < docs.count && docs[index] < target { index += 1 }
-        }
-
-        func positions(into out: inout [UInt32]) throws {
-            if cursor != nil { try cursor!.positions(into: &out); return }
-            out = positions[index]
-        }
-    }
-
     /// Matching documents of `segment` (deleted ones excluded), in doc order, with the number
     /// of occurrences and, when `needStarts` or when the sequence needs several covering terms,
     /// the start positions of every occurrence.
     func matches(in segment: SegmentReader, needStarts: Bool) throws -> SequenceMatches {
-        var sources = [Source]()
+        var cursors = [PostingsCursor]()
+        var offsets = [UInt32]()
         for c in covers {
+            let cursor: PostingsCursor
             if c.isPrefix {
-                var merged = [Int32: [UInt32]]()
-                var tmp = [UInt32]()
-                try segment.terms.prefixScan(c.key) { _, info in
-                    let cur = try segment.postings(info)
-                    try cur.next()
-                    while !cur.isExhausted {
-                        try cur.positions(into: &tmp)
-                        merged[cur.doc, default: []].append(contentsOf: tmp)
-                        try cur.next()
-                    }
-                }
-                if merged.isEmpty { return SequenceMatches() }
-                let docs = merged.keys.sorted()
-                sources.append(Source(docs: docs, positions: docs.map { merged[$0]!.sorted() }, offset: c.offset))
+                guard let m = try segment.prefixPostings(c.key) else { return SequenceMatches() }
+                cursor = m
             } else {
                 guard let info = try segment.terms.lookup(c.key) else { return SequenceMatches() }
-                sources.append(Source(cursor: try segment.postings(info), df: info.df, offset: c.offset))
+                cursor = try segment.postings(info)
             }
+            cursors.append(cursor)
+            offsets.append(c.offset)
         }
-        guard !sources.isEmpty else { return SequenceMatches() }
-        sources.sort { $0.df < $1.df }
+        guard !cursors.isEmpty else { return SequenceMatches() }
+        // Rarest first: it leads the leapfrog.
+        let order = cursors.indices.sorted { cursors[$0].df < cursors[$1].df }
+        let its = order.map { cursors[$0].iterator }
+        let offs = order.map { offsets[$0] }
+        return try withExtendedLifetime(cursors) {
+            try Self.run(its, offs, segment: segment, needStarts: needStarts)
+        }
+    }
+
+    /// The matching loop over iterators (kept alive by the caller), rarest first.
+    private static func run(_ its: [UnsafeMutablePointer<PostingsIterator>], _ offs: [UInt32],
+                            segment: SegmentReader, needStarts: Bool) throws -> SequenceMatches {
         let out = SequenceMatches()
-        if sources.count == 1 && !needStarts {
+        let hasDeletions = segment.tombstones != nil
+        if its.count == 1 && !needStarts {
             // One covering term: its documents are the matches and its tf the occurrences.
-            let s = sources[0]
-            try s.advance(to: 0)
-            while s.doc != Int32.max {
-                if !segment.isDeleted(Int(s.doc)) { out.docs.append(s.doc); out.counts.append(s.tf) }
-                if s.doc == Int32.max - 1 { break }
-                try s.advance(to: s.doc + 1)
+            let it = its[0]
+            out.docs.reserveCapacity(it.pointee.df)
+            out.counts.reserveCapacity(it.pointee.df)
+            try it.pointee.next()
+            while !it.pointee.isExhausted {
+                let d = it.pointee.doc
+                if !hasDeletions || !segment.isDeleted(Int(d)) {
+                    out.docs.append(d)
+                    out.counts.append(it.pointee.tf)
+                }
+                try it.pointee.next()
             }
             return out
         }
         out.hasStarts = true
+        let m = its.count
         var target: Int32 = 0
-        var pos = [UInt32]()
         var starts = [UInt32]()
         var next = [UInt32]()
         outer: while true {
-            // Leapfrog: bring every source to the same document.
-            var i = 0
-            while i < sources.count {
-                try sources[i].advance(to: target)
-                let d = sources[i].doc
+            // Leapfrog: bring every iterator to the same document.
+            var k = 0
+            while k < m {
+                let it = its[k]
+                try it.pointee.advance(to: target)
+                let d = it.pointee.doc
                 if d == Int32.max { break outer }
-                if d > target { target = d; i = 0; continue }
-                i += 1
+                if d > target { target = d; k = 0; continue }
+                k += 1
             }
-            let doc = target
-            if !segment.isDeleted(Int(doc)) {
+            if !hasDeletions || !segment.isDeleted(Int(target)) {
                 // Positions: starts common to all covers.
-                try sources[0].positions(into: &pos)
-                let off0 = sources[0].offset
+                let off0 = offs[0]
                 starts.removeAll(keepingCapacity: true)
-                for p in pos where p >= off0 { starts.append(p - off0) }
-                var k = 1
-                while k < sources.count && !starts.isEmpty {
-                    try sources[k].positions(into: &pos)
-                    let off = sources[k].offset
+                for p in try its[0].pointee.positions() where p >= off0 { starts.append(p &- off0) }
+                var j = 1
+                while j < m && !starts.isEmpty {
+                    let pos = try its[j].pointee.positions()
+                    let off = offs[j]
                     next.removeAll(keepingCapacity: true)
                     var a = 0, b = 0
                     while a < starts.count && b < pos.count {
-                        if pos[b] < off { b += 1; continue }
-                        let q = pos[b] - off
-                        if starts[a] == q { next.append(q); a += 1; b += 1 } else if starts[a] < q { a += 1 } else { b += 1 }
+                        let pb = pos[b]
+                        if pb < off { b &+= 1; continue }
+                        let q = pb &- off
+                        let sa = starts[a]
+                        if sa == q { next.append(q); a &+= 1; b &+= 1 } else if sa < q { a &+= 1 } else { b &+= 1 }
                     }
                     swap(&starts, &next)
-                    k += 1
+                    j &+= 1
                 }
                 if !starts.isEmpty {
-                    out.docs.append(doc)
+                    out.docs.append(target)
                     out.counts.append(UInt32(starts.count))
                     out.starts.append(contentsOf: starts)
                     out.startEnds.append(out.starts.count)
                 }
             }
             if target == Int32.max - 1 { break }
-            target += 1
+            target &+= 1
         }
         return out
     }

@@ -50,8 +50,8 @@ func flipping(_ index: Int) -> @Sendable ([UInt8]) -> [UInt8] {
         FooterCase("bad magic", verify: false, .corrupt, flipping(-1)),
         FooterCase("wrong kind", kind: .terms, verify: false, .corrupt) { $0 },
         FooterCase("unknown kind", verify: false, .corrupt) { b in var b = b; b[b.count - 12] = 99; return b },
-        FooterCase("old version", verify: false, .unsupportedVersion(found: 0)) { _ in footedFile(FileFooterTests.body, version: 0) },
-        FooterCase("newer version", verify: false, .unsupportedVersion(found: 2)) { _ in footedFile(FileFooterTests.body, version: 2) },
+        FooterCase("old version", verify: false, .unsupportedVersion(found: 1)) { _ in footedFile(FileFooterTests.body, version: FileFooter.currentVersion - 1) },
+        FooterCase("newer version", verify: false, .unsupportedVersion(found: 3)) { _ in footedFile(FileFooterTests.body, version: FileFooter.currentVersion + 1) },
         FooterCase("reserved not zero", verify: false, .corrupt, flipping(-8)),
         FooterCase("body length too big", verify: false, .corrupt, flipping(-24)),
         FooterCase("first byte cut off", verify: false, .corrupt) { Array($0.dropFirst()) },
@@ -92,7 +92,7 @@ func flipping(_ index: Int) -> @Sendable ([UInt8]) -> [UInt8] {
             #expect(f.bodyLength == 3)
             #expect(f.checksum == Checksum.crc32([1, 2, 3]))
             #expect(f.kindRawValue == FileKind.store.rawValue)
-            #expect(f.version == 1)
+            #expect(f.version == FileFooter.currentVersion)
             #expect(f.reserved == 0)
         }
     }

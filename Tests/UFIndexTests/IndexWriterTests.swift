@@ -27,7 +27,7 @@ struct Fixture {
         let s = try IndexSnapshot.open(index)
         var out = Set<String>()
         for seg in s.segments {
-            guard var c = try seg.postings(key) else { continue }
+            guard let c = try seg.postings(key) else { continue }
             try c.next()
             while !c.isExhausted {
                 if !seg.isDeleted(Int(c.doc)) { out.insert(try seg.info(Int(c.doc)).path) }
@@ -115,7 +115,7 @@ struct IndexWriterTests {
             try snap.verifyAll()
             // Positions survive the merge.
             let seg = snap.segments[0]
-            var c = try #require(try seg.postings(bigram("中国")))
+            let c = try #require(try seg.postings(bigram("中国")))
             try c.next()
             var pos = [UInt32]()
             try c.positions(into: &pos)
