@@ -306,11 +306,12 @@ public struct PostingsIterator {
                 var g = gapIndex
                 do {
                     while w < e {
+                        // A run of gaps sharing one parameter: the rest of the document or of the chunk.
                         let k = Int(base.load(fromByteOffset: posKs &+ (g &>> 7), as: UInt8.self))
-                        p &+= try bits.next(k: k)
-                        g &+= 1
-                        out[w] = p
-                        w &+= 1
+                        let run = min(e &- w, postingsBlockSize &- (g & (postingsBlockSize &- 1)))
+                        p = try bits.gaps(run, k: k, from: p, into: out + w)
+                        w &+= run
+                        g &+= run
                     }
                 } catch {
                     throw badPositions("Rice code runs past the block")
@@ -348,6 +349,41 @@ struct RiceReader {
             }
         }
         return w &>> UInt64(bit & 7)
+    }
+
+    /// Decodes `n` gaps coded with parameter `k`, writing their running sums from `p0` to `out`;
+    /// returns the last sum. Decodes from a 64-bit buffer, reloading only when a code does not
+    /// fit in what is left of it.
+    @inline(__always) mutating func gaps(_ n: Int, k: Int, from p0: UInt32, into out: UnsafeMutablePointer<UInt32>) throws -> UInt32 {
+        var p = p0
+        let kk = UInt64(k)
+        let mask: UInt64 = (1 &<< kk) &- 1
+        var buf = word()
+        var avail = 57
+        var i = 0
+        while i < n {
+            let z = buf.trailingZeroBitCount
+            let need = z &+ 1 &+ k
+            if need > avail {
+                // Reload at the current bit; a code longer than a word takes the general path.
+                buf = word()
+                avail = 57
+                if (buf & 0x01ff_ffff_ffff_ffff).trailingZeroBitCount &+ 1 &+ k > 57 {
+                    p &+= try next(k: k)
+                    out[i] = p
+                    i &+= 1
+                    buf = word()
+                }
+                continue
+            }
+            p &+= UInt32(truncatingIfNeeded: (UInt64(z) &<< kk) | ((buf &>> UInt64(z &+ 1)) & mask))
+            out[i] = p
+            i &+= 1
+            buf &>>= UInt64(need)
+            avail &-= need
+            bit &+= need
+        }
+        return p
     }
 
     /// The next value, coded with parameter `k`.

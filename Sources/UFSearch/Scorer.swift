@@ -107,6 +107,10 @@ struct SegmentScorer {
     let stats: GlobalStats
     let sequences: [SequenceQuery]
     let matches: [SequenceMatches?]
+    /// Raw views of `matches`, for the inner loop.
+    let tables: [MatchTable?]
+    /// Average document length.
+    let avgdl: Double
     var matchIndex: [Int]
     /// The words' postings (nil where the segment lacks the word); `iterators` point into them.
     let cursors: [PostingsCursor?]
@@ -134,8 +138,10 @@ struct SegmentScorer {
         self.segment = segment
         lengths = segment.docs.lengths
         self.stats = stats
+        avgdl = stats.avgdl
         self.sequences = sequences
         self.matches = sequences.map { matches[$0.normalized] }
+        tables = self.matches.map { $0?.table }
         matchIndex = Array(repeating: 0, count: sequences.count)
         cursors = try stats.words.map { w in try segment.postings(w.key) }
         iterators = cursors.map { $0?.iterator }
@@ -162,7 +168,7 @@ struct SegmentScorer {
             guard let c = iterators[i], let b = c.pointee.blockFor(doc) else { continue }
             let (maxTf, minLen) = c.pointee.blockBounds(b)
             through = min(through, c.pointee.blockLastDoc(b))
-            bound += stats.words[i].idf * Scoring.tfPart(tf: Double(maxTf), dl: Double(minLen), avgdl: stats.avgdl)
+            bound += wordIdf[i] * Scoring.tfPart(tf: Double(maxTf), dl: Double(minLen), avgdl: avgdl)
         }
         cachedBound = bound
         boundValidThrough = through == Int32.max ? Int32.max : through
@@ -170,17 +176,17 @@ struct SegmentScorer {
     }
 
     /// The index in `matches[s]` of `doc`, advancing monotonically.
+    @inline(__always)
     private mutating func matchPosition(_ s: Int, _ doc: Int32) -> Int? {
-        guard let m = matches[s] else { return nil }
+        guard let m = tables[s] else { return nil }
         var i = matchIndex[s]
-        while i < m.docs.count && m.docs[i] < doc { i += 1 }
+        while i < m.count && m.docs[i] < doc { i &+= 1 }
         matchIndex[s] = i
-        return i < m.docs.count && m.docs[i] == doc ? i : nil
+        return i < m.count && m.docs[i] == doc ? i : nil
     }
 
     mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
         let dl = Double(lengths.loadUnaligned(fromByteOffset: Int(doc) &* 4, as: UInt32.self).littleEndian)
-        let avgdl = stats.avgdl
         var total = 0.0
         var parts = [TermExplanation]()
         for i in iterators.indices {
@@ -199,7 +205,7 @@ struct SegmentScorer {
         // Phrase boost; remember which sequences occur, for the proximity boost.
         foundCount = 0
         for si in 0..<sequenceWordCounts.count {
-            guard let i = matchPosition(si, doc), let m = matches[si] else { continue }
+            guard let i = matchPosition(si, doc), let m = tables[si] else { continue }
             found[foundCount] = (si, i)
             foundCount += 1
             if sequenceWordCounts[si] >= 2 {
@@ -214,7 +220,7 @@ struct SegmentScorer {
         if foundCount >= 2 {
             for k in 1..<foundCount {
                 let (a, ai) = found[k - 1], (b, bi) = found[k]
-                guard sequenceKeys[a] != sequenceKeys[b], let ma = matches[a], let mb = matches[b] else { continue }
+                guard sequenceKeys[a] != sequenceKeys[b], let ma = tables[a], let mb = tables[b] else { continue }
                 let gap = Self.minGap(ma.starts(ai), mb.starts(bi))
                 let idf = (sequenceIdf[a] + sequenceIdf[b]) / 2
                 let v = Scoring.proximityWeight * idf / (1 + Double(gap) / 8)
@@ -229,7 +235,7 @@ struct SegmentScorer {
     }
 
     /// Smallest |a − b| over two sorted lists.
-    static func minGap(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Int {
+    static func minGap(_ a: UnsafeBufferPointer<UInt32>, _ b: UnsafeBufferPointer<UInt32>) -> Int {
         var i = a.startIndex, j = b.startIndex
         var best = Int.max
         while i < a.endIndex && j < b.endIndex {

@@ -93,8 +93,12 @@ struct SequenceMatcher {
         out.hasStarts = true
         let m = its.count
         var target: Int32 = 0
-        var starts = [UInt32]()
-        var next = [UInt32]()
+        // Scratch: candidate starts, and the covers in the order their positions are read.
+        var cap = 256
+        var starts = UnsafeMutablePointer<UInt32>.allocate(capacity: cap)
+        var next = UnsafeMutablePointer<UInt32>.allocate(capacity: cap)
+        let order = UnsafeMutablePointer<Int>.allocate(capacity: m)
+        defer { starts.deallocate(); next.deallocate(); order.deallocate() }
         outer: while true {
             // Leapfrog: bring every iterator to the same document.
             var k = 0
@@ -104,33 +108,41 @@ struct SequenceMatcher {
                 let d = it.pointee.doc
                 if d == Int32.max { break outer }
                 if d > target { target = d; k = 0; continue }
-                k += 1
+                k &+= 1
             }
             if !hasDeletions || !segment.isDeleted(Int(target)) {
-                // Positions: starts common to all covers.
-                let off0 = offs[0]
-                starts.removeAll(keepingCapacity: true)
-                for p in try its[0].pointee.positions() where p >= off0 { starts.append(p &- off0) }
-                var j = 1
-                while j < m && !starts.isEmpty {
-                    let pos = try its[j].pointee.positions()
-                    let off = offs[j]
-                    next.removeAll(keepingCapacity: true)
-                    var a = 0, b = 0
-                    while a < starts.count && b < pos.count {
-                        let pb = pos[b]
-                        if pb < off { b &+= 1; continue }
-                        let q = pb &- off
-                        let sa = starts[a]
-                        if sa == q { next.append(q); a &+= 1; b &+= 1 } else if sa < q { a &+= 1 } else { b &+= 1 }
+                // Positions, the cover with the fewest first: starts common to all covers.
+                for i in 0..<m { order[i] = i }
+                if m > 1 {
+                    for i in 1..<m {
+                        let x = order[i], tx = its[x].pointee.tf
+                        var j = i
+                        while j > 0 && its[order[j - 1]].pointee.tf > tx { order[j] = order[j - 1]; j -= 1 }
+                        order[j] = x
                     }
+                }
+                let first = try its[order[0]].pointee.positions()
+                if first.count > cap {
+                    cap = first.count * 2
+                    starts.deallocate(); next.deallocate()
+                    starts = .allocate(capacity: cap); next = .allocate(capacity: cap)
+                }
+                let off0 = offs[order[0]]
+                var n = 0
+                for p in first where p >= off0 { starts[n] = p &- off0; n &+= 1 }
+                var j = 1
+                while j < m && n > 0 {
+                    let c = order[j]
+                    let pos = try its[c].pointee.positions()
+                    let off = offs[c]
+                    n = Self.intersect(starts, n, pos, minus: off, into: next)
                     swap(&starts, &next)
                     j &+= 1
                 }
-                if !starts.isEmpty {
+                if n > 0 {
                     out.docs.append(target)
-                    out.counts.append(UInt32(starts.count))
-                    out.starts.append(contentsOf: starts)
+                    out.counts.append(UInt32(n))
+                    out.starts.append(contentsOf: UnsafeBufferPointer(start: starts, count: n))
                     out.startEnds.append(out.starts.count)
                 }
             }
@@ -138,6 +150,43 @@ struct SequenceMatcher {
             target &+= 1
         }
         return out
+    }
+}
+
+extension SequenceMatcher {
+    /// Writes to `out` the values of `a` (sorted, `n` of them) that equal some p - `off` for p
+    /// in `b` (sorted); returns how many. Gallops through `b` when it is much longer.
+    @inline(__always)
+    static func intersect(_ a: UnsafeMutablePointer<UInt32>, _ n: Int, _ b: UnsafeBufferPointer<UInt32>, minus off: UInt32,
+                          into out: UnsafeMutablePointer<UInt32>) -> Int {
+        guard let bp = b.baseAddress else { return 0 }
+        var lo = 0
+        let hi = b.count
+        while lo < hi && bp[lo] < off { lo &+= 1 }   // positions before the offset cannot start a match
+        var o = 0
+        if (hi - lo) > 8 * n {
+            for i in 0..<n {
+                let want = a[i] &+ off
+                var l = lo, h = hi
+                while l < h {
+                    let mid = (l &+ h) &>> 1
+                    if bp[mid] < want { l = mid &+ 1 } else { h = mid }
+                }
+                if l < hi && bp[l] == want { out[o] = a[i]; o &+= 1 }
+                lo = l
+                if lo == hi { break }
+            }
+            return o
+        }
+        var i = 0, j = lo
+        while i < n && j < hi {
+            let x = a[i], y = bp[j] &- off
+            out[o] = x
+            o &+= x == y ? 1 : 0
+            i &+= x <= y ? 1 : 0
+            j &+= y <= x ? 1 : 0
+        }
+        return o
     }
 }
 
@@ -155,9 +204,51 @@ final class SequenceMatches {
     /// End index in `starts` of each document's positions.
     var startEnds: [Int] = []
 
+    private var frozen: UnsafeMutableRawPointer?
+
     /// The start positions of the i-th matching document.
     func starts(_ i: Int) -> ArraySlice<UInt32> {
         guard hasStarts else { return [] }
         return starts[(i == 0 ? 0 : startEnds[i - 1])..<startEnds[i]]
+    }
+
+    /// A raw copy of the tables for the scorer's inner loop, valid while this object lives.
+    /// Take it once the matches are complete.
+    lazy var table: MatchTable = {
+        let n = docs.count, s = starts.count
+        let size = n * 4 + n * 4 + (n + 1) * 8 + s * 4 + 16
+        let m = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        frozen = m
+        let ends = m.bindMemory(to: Int.self, capacity: n + 1)
+        ends[0] = 0
+        for i in 0..<n { ends[i + 1] = hasStarts ? startEnds[i] : 0 }
+        let d = (m + (n + 1) * 8).bindMemory(to: Int32.self, capacity: n)
+        docs.withUnsafeBufferPointer { if n > 0 { d.update(from: $0.baseAddress!, count: n) } }
+        let c = (m + (n + 1) * 8 + n * 4).bindMemory(to: UInt32.self, capacity: n)
+        counts.withUnsafeBufferPointer { if n > 0 { c.update(from: $0.baseAddress!, count: n) } }
+        let st = (m + (n + 1) * 8 + n * 8).bindMemory(to: UInt32.self, capacity: max(s, 1))
+        starts.withUnsafeBufferPointer { if s > 0 { st.update(from: $0.baseAddress!, count: s) } }
+        return MatchTable(docs: d, counts: c, starts: st, ends: ends, count: n)
+    }()
+
+    deinit { frozen?.deallocate() }
+}
+
+/// Raw views of a ``SequenceMatches`` (owned by it).
+struct MatchTable {
+    /// Matching documents.
+    let docs: UnsafePointer<Int32>
+    /// Occurrences in each.
+    let counts: UnsafePointer<UInt32>
+    /// Start positions, document after document (none when not collected).
+    let starts: UnsafePointer<UInt32>
+    /// ends[i + 1]: end in `starts` of document i's positions; ends[0] = 0.
+    let ends: UnsafePointer<Int>
+    /// Number of documents.
+    let count: Int
+
+    /// The start positions of the i-th matching document.
+    @inline(__always) func starts(_ i: Int) -> UnsafeBufferPointer<UInt32> {
+        UnsafeBufferPointer(start: starts + ends[i], count: ends[i + 1] - ends[i])
     }
 }
