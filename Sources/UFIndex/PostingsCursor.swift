@@ -166,17 +166,31 @@ public struct PostingsIterator {
         let start = blockStarts[b], end = blockStarts[b + 1]
         let n = b + 1 < blockCount ? postingsBlockSize : df - b * postingsBlockSize
         func bad(_ what: String) -> IndexError { .corrupt(file: postFile, detail: "postings block \(b): \(what)") }
-        guard end - start >= 4 else { throw bad("truncated") }
-        let p = post + start
-        let db = Int(p.load(as: UInt8.self)), tb = Int(p.load(fromByteOffset: 1, as: UInt8.self))
-        let de = Int(p.load(fromByteOffset: 2, as: UInt8.self)), te = Int(p.load(fromByteOffset: 3, as: UInt8.self))
-        let tfAt = 4 + BitPacking.byteCount(n, db)
-        var at = tfAt + BitPacking.byteCount(n, tb)
-        guard db <= 32, tb <= 32, at <= end - start else { throw bad("bad widths \(db)/\(tb)") }
-        // Gaps into `firsts` (scratch), tf - 1 into `tfs`, then the exceptions.
-        BitPacking.unpack(p + 4, count: n, bits: db, readable: postReadable - start - 4, into: firsts)
-        BitPacking.unpack(p + tfAt, count: n, bits: tb, readable: postReadable - start - tfAt, into: tfs)
         let limit = end - start
+        guard limit >= 1 else { throw bad("truncated") }
+        let p = post + start
+        let flags = p.load(as: UInt8.self)
+        let db = Int(flags & 0x3f)
+        var at = 1
+        var tb = 0, de = 0, te = 0
+        if flags & 0x40 != 0 {
+            guard at < limit else { throw bad("truncated") }
+            tb = Int(p.load(fromByteOffset: at, as: UInt8.self))
+            at += 1
+        }
+        if flags & 0x80 != 0 {
+            guard at + 2 <= limit else { throw bad("truncated") }
+            de = Int(p.load(fromByteOffset: at, as: UInt8.self))
+            te = Int(p.load(fromByteOffset: at + 1, as: UInt8.self))
+            at += 2
+        }
+        let gapAt = at
+        let tfAt = gapAt + BitPacking.byteCount(n, db)
+        at = tfAt + BitPacking.byteCount(n, tb)
+        guard db <= 32, tb <= 32, at <= limit else { throw bad("bad widths \(db)/\(tb)") }
+        // Gaps into `firsts` (scratch), tf - 1 into `tfs`, then the exceptions.
+        BitPacking.unpack(p + gapAt, count: n, bits: db, readable: postReadable - start - gapAt, into: firsts)
+        BitPacking.unpack(p + tfAt, count: n, bits: tb, readable: postReadable - start - tfAt, into: tfs)
         for e in 0..<(de + te) {
             let (out, bits) = e < de ? (firsts, db) : (tfs, tb)
             guard at < limit else { throw bad("exceptions truncated") }

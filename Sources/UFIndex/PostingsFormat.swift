@@ -18,9 +18,12 @@
 //                   posLen:varint         bytes of the block's positions in .pos (0: none)
 //                   maxTf:varint          the largest tf in the block
 //                   minLen:varint         the smallest document length (ICU words) in the block
-//   block        := docBits:u8 tfBits:u8 docExceptions:u8 tfExceptions:u8
+//   block        := flags:u8 [tfBits:u8] [docExceptions:u8 tfExceptions:u8]
 //                   packed(docGap mod 2^docBits, n, docBits) packed((tf - 1) mod 2^tfBits, n, tfBits)
 //                   exception{docExceptions} exception{tfExceptions}
+//                   flags: docBits (0...32) in bits 0-5; bit 6: tfBits follows (else every tf
+//                   is 1: tfBits = 0, no tf exceptions); bit 7: the exception counts follow
+//                   (else both are 0)
 //                   n = 128, or df - 128 × (blockCount - 1) for the last block
 //                   docGap: doc minus the previous doc minus 1 (the block's first: minus the
 //                   previous block's last doc, or -1 for the first block)
@@ -233,10 +236,14 @@ struct PostingsEncoder {
             tfs.withUnsafeBufferPointer { t in
                 let gp = UnsafeBufferPointer(rebasing: g[0..<n]), tp = UnsafeBufferPointer(rebasing: t[0..<n])
                 let gb = BitPacking.patchedWidth(gp), tb = BitPacking.patchedWidth(tp)
-                blocks.u8(UInt8(gb))
-                blocks.u8(UInt8(tb))
-                blocks.u8(UInt8(BitPacking.exceptionCount(gp, bits: gb)))
-                blocks.u8(UInt8(BitPacking.exceptionCount(tp, bits: tb)))
+                let ge = BitPacking.exceptionCount(gp, bits: gb), te = BitPacking.exceptionCount(tp, bits: tb)
+                let hasTf = tb > 0 || te > 0, hasExceptions = ge > 0 || te > 0
+                blocks.u8(UInt8(gb) | (hasTf ? 0x40 : 0) | (hasExceptions ? 0x80 : 0))
+                if hasTf { blocks.u8(UInt8(tb)) }
+                if hasExceptions {
+                    blocks.u8(UInt8(ge))
+                    blocks.u8(UInt8(te))
+                }
                 BitPacking.pack(gp, bits: gb, into: &blocks)
                 BitPacking.pack(tp, bits: tb, into: &blocks)
                 BitPacking.exceptions(gp, bits: gb, into: &blocks)
