@@ -114,7 +114,7 @@ class Client:
         """(total, hits). TSV hits are dicts rank, score, path, title, snippet; JSON hits are the server's objects."""
         opts = f"limit={int(limit)} offset={int(offset)}" + (" format=json" if json else "")
         r = self.request(f"QUERY {opts} -- {q}").check()
-        total = int(r.info.split()[0])
+        total = int(r.info.split()[0].rstrip("+"))  # "1043+": at least 1043 (see docs/PROTOCOL.md)
         if json:
             return total, [jsonlib.loads(l) for l in r.lines]
         hits = []

@@ -125,9 +125,14 @@ struct SegmentScorer {
     let sequenceWordCounts: [Int]
     /// Each sequence's first occurrence index among equal sequences (equal normalised text, equal key).
     let sequenceKeys: [Int]
-    /// (sequence, match index) of the sequences found in the document being scored.
-    private var found: [(Int, Int)]
+    /// The sequences found in the document being scored, in query order.
+    private var found: [Int]
     private var foundCount = 0
+    /// Each sequence's occurrences (0: absent) and starts in the document being scored.
+    private var occCounts: [UInt32]
+    private var occStarts: [UnsafeBufferPointer<UInt32>]
+    /// The largest possible proximity boost.
+    let proximityBound: Double
     private var boundValidThrough: Int32 = -1
     private var cachedBound = 0.0
 
@@ -149,13 +154,45 @@ struct SegmentScorer {
         wordIdf = stats.words.map(\.idf)
         sequenceWordCounts = sequences.map(\.words.count)
         sequenceKeys = sequences.map { s in sequences.firstIndex { $0.normalized == s.normalized }! }
-        found = Array(repeating: (0, 0), count: sequences.count)
+        found = Array(repeating: 0, count: sequences.count)
+        occCounts = Array(repeating: 0, count: sequences.count)
+        occStarts = Array(repeating: UnsafeBufferPointer(start: nil, count: 0), count: sequences.count)
         var b = 0.0
         for s in sequences where s.words.count >= 2 { b += Scoring.phraseWeight * stats.idf(of: s) * (Scoring.k1 + 1) }
+        var p = 0.0
         if sequences.count >= 2 {
-            for i in 1..<sequences.count { b += Scoring.proximityWeight * (stats.idf(of: sequences[i - 1]) + stats.idf(of: sequences[i])) / 2 }
+            for i in 1..<sequences.count { p += Scoring.proximityWeight * (stats.idf(of: sequences[i - 1]) + stats.idf(of: sequences[i])) / 2 }
         }
-        boostBound = b
+        proximityBound = p
+        boostBound = b + p
+    }
+
+    /// Length (ICU words) of local document `doc`.
+    @inline(__always) func length(_ doc: Int32) -> Double {
+        Double(lengths.loadUnaligned(fromByteOffset: Int(doc) &* 4, as: UInt32.self).littleEndian)
+    }
+
+    /// The best score `doc` could reach given its exact word part `words` and, per sequence,
+    /// a bound on its occurrences (`occurrenceBounds`).
+    func bound(words: Double, dl: Double, occurrenceBounds: [UInt32]) -> Double {
+        var b = words + proximityBound
+        for si in 0..<sequenceWordCounts.count where sequenceWordCounts[si] >= 2 {
+            b += Scoring.phraseWeight * sequenceIdf[si] * Scoring.tfPart(tf: Double(occurrenceBounds[si]), dl: dl, avgdl: avgdl)
+        }
+        return b
+    }
+
+    /// Records sequence `s`'s occurrences in the document about to be scored with
+    /// ``score(words:dl:)`` (`count` 0: absent).
+    @inline(__always) mutating func setOccurrences(_ s: Int, count: UInt32, starts: UnsafeBufferPointer<UInt32>) {
+        occCounts[s] = count
+        occStarts[s] = starts
+    }
+
+    /// The score from the word part and the occurrences set with ``setOccurrences(_:count:starts:)``.
+    mutating func score(words: Double, dl: Double) -> Double {
+        var parts = [TermExplanation]()
+        return words + boosts(dl: dl, explain: false, parts: &parts)
     }
 
     /// The best score any document in the postings blocks around `doc` could reach. Cached
@@ -185,10 +222,9 @@ struct SegmentScorer {
         return i < m.count && m.docs[i] == doc ? i : nil
     }
 
-    mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
-        let dl = Double(lengths.loadUnaligned(fromByteOffset: Int(doc) &* 4, as: UInt32.self).littleEndian)
+    /// The BM25 word part of `doc`'s score (advancing the word iterators).
+    mutating func wordScore(_ doc: Int32, dl: Double, explain: Bool, parts: inout [TermExplanation]) throws -> Double {
         var total = 0.0
-        var parts = [TermExplanation]()
         for i in iterators.indices {
             guard let c = iterators[i] else { continue }
             try c.pointee.advance(to: doc)
@@ -202,14 +238,36 @@ struct SegmentScorer {
                 parts.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: idf, score: s))
             }
         }
+        return total
+    }
+
+    /// Scores `doc` from the matches given at init.
+    mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
+        let dl = length(doc)
+        var parts = [TermExplanation]()
+        var total = try wordScore(doc, dl: dl, explain: explain, parts: &parts)
+        for si in 0..<sequenceWordCounts.count {
+            if let i = matchPosition(si, doc), let m = tables[si] {
+                occCounts[si] = m.counts[i]
+                occStarts[si] = m.starts(i)
+            } else {
+                occCounts[si] = 0
+            }
+        }
+        total += boosts(dl: dl, explain: explain, parts: &parts)
+        return (total, explain ? Explanation(dl: Int(dl), avgdl: avgdl, n: stats.n, terms: parts) : nil)
+    }
+
+    /// Phrase and proximity boosts from the occurrences recorded for the current document.
+    private mutating func boosts(dl: Double, explain: Bool, parts: inout [TermExplanation]) -> Double {
+        var total = 0.0
         // Phrase boost; remember which sequences occur, for the proximity boost.
         foundCount = 0
-        for si in 0..<sequenceWordCounts.count {
-            guard let i = matchPosition(si, doc), let m = tables[si] else { continue }
-            found[foundCount] = (si, i)
+        for si in 0..<sequenceWordCounts.count where occCounts[si] > 0 {
+            found[foundCount] = si
             foundCount += 1
             if sequenceWordCounts[si] >= 2 {
-                let count = Int(m.counts[i])
+                let count = Int(occCounts[si])
                 let idf = sequenceIdf[si]
                 let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(count), dl: dl, avgdl: avgdl)
                 total += v
@@ -219,9 +277,9 @@ struct SegmentScorer {
         // Proximity boost between consecutive terms of the query.
         if foundCount >= 2 {
             for k in 1..<foundCount {
-                let (a, ai) = found[k - 1], (b, bi) = found[k]
-                guard sequenceKeys[a] != sequenceKeys[b], let ma = tables[a], let mb = tables[b] else { continue }
-                let gap = Self.minGap(ma.starts(ai), mb.starts(bi))
+                let a = found[k - 1], b = found[k]
+                guard sequenceKeys[a] != sequenceKeys[b] else { continue }
+                let gap = Self.minGap(occStarts[a], occStarts[b])
                 let idf = (sequenceIdf[a] + sequenceIdf[b]) / 2
                 let v = Scoring.proximityWeight * idf / (1 + Double(gap) / 8)
                 total += v
@@ -231,7 +289,7 @@ struct SegmentScorer {
                 }
             }
         }
-        return (total, explain ? Explanation(dl: Int(dl), avgdl: avgdl, n: stats.n, terms: parts) : nil)
+        return total
     }
 
     /// Smallest |a − b| over two sorted lists.

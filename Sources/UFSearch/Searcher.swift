@@ -14,6 +14,13 @@ public struct SearchOptions: Sendable {
     public var explain = false
     /// Each ICU word of a bare term must match somewhere, rather than the whole run.
     public var loose = false
+    /// Count every match exactly. When false, matches are counted exactly up to
+    /// ``exactCountLimit``; past it, documents that cannot enter the top k are skipped without
+    /// checking their positions, and the total becomes a lower bound (as Lucene's
+    /// `totalHitsThreshold`).
+    public var exactTotal = true
+    /// Matches counted exactly before pruning starts, when `exactTotal` is false.
+    public var exactCountLimit = 1000
     /// Defaults.
     public init() {}
 }
@@ -34,8 +41,10 @@ public struct SearchHit: Sendable {
 
 /// The answer to a query.
 public struct SearchResults: Sendable {
-    /// Matching documents in all.
+    /// Matching documents in all (a lower bound when `totalIsExact` is false).
     public var total: Int
+    /// False when pruning skipped documents that might have matched (see `SearchOptions.exactTotal`).
+    public var totalIsExact = true
     /// The requested page of hits, best first.
     public var hits: [SearchHit]
     /// The compiled query.
@@ -49,7 +58,7 @@ public final class Searcher {
     /// The analyser used for queries and highlighting.
     public let analyzer: Analyzer
     /// How many documents the last `run` scored exactly (the rest were pruned by block bounds).
-    public private(set) var lastScoredCount = 0
+    public internal(set) var lastScoredCount = 0
 
     /// A searcher over `snapshot`.
     public init(snapshot: IndexSnapshot, analyzer: Analyzer? = nil) throws {
@@ -79,6 +88,9 @@ public final class Searcher {
     /// document whose best possible score (from the postings blocks' maximum tf and minimum
     /// length, plus the largest boosts) cannot beat the heap's worst is not scored at all.
     public func run(_ plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
+        if !options.exactTotal && !options.all && !options.explain && options.limit > 0, let conj = Self.conjunction(plan) {
+            return try runPruned(conj, plan: plan, options: options)
+        }
         let sequences = plan.positiveSequences
         let stats = try GlobalStats(snapshot: snapshot, sequences: sequences)
         let k = options.all ? Int.max : max(0, options.offset) + max(0, options.limit)

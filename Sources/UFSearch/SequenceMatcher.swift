@@ -45,111 +45,149 @@ struct SequenceMatcher {
     /// of occurrences and, when `needStarts` or when the sequence needs several covering terms,
     /// the start positions of every occurrence.
     func matches(in segment: SegmentReader, needStarts: Bool) throws -> SequenceMatches {
-        var cursors = [PostingsCursor]()
-        var offsets = [UInt32]()
-        for c in covers {
-            let cursor: PostingsCursor
-            if c.isPrefix {
-                guard let m = try segment.prefixPostings(c.key) else { return SequenceMatches() }
-                cursor = m
-            } else {
-                guard let info = try segment.terms.lookup(c.key) else { return SequenceMatches() }
-                cursor = try segment.postings(info)
-            }
-            cursors.append(cursor)
-            offsets.append(c.offset)
-        }
-        guard !cursors.isEmpty else { return SequenceMatches() }
-        // Rarest first: it leads the leapfrog.
-        let order = cursors.indices.sorted { cursors[$0].df < cursors[$1].df }
-        let its = order.map { cursors[$0].iterator }
-        let offs = order.map { offsets[$0] }
-        return try withExtendedLifetime(cursors) {
-            try Self.run(its, offs, segment: segment, needStarts: needStarts)
-        }
-    }
-
-    /// The matching loop over iterators (kept alive by the caller), rarest first.
-    private static func run(_ its: [UnsafeMutablePointer<PostingsIterator>], _ offs: [UInt32],
-                            segment: SegmentReader, needStarts: Bool) throws -> SequenceMatches {
         let out = SequenceMatches()
+        guard let c = try SequenceCursor(self, segment: segment) else { return out }
         let hasDeletions = segment.tombstones != nil
-        if its.count == 1 && !needStarts {
-            // One covering term: its documents are the matches and its tf the occurrences.
-            let it = its[0]
-            out.docs.reserveCapacity(it.pointee.df)
-            out.counts.reserveCapacity(it.pointee.df)
-            try it.pointee.next()
-            while !it.pointee.isExhausted {
-                let d = it.pointee.doc
-                if !hasDeletions || !segment.isDeleted(Int(d)) {
-                    out.docs.append(d)
-                    out.counts.append(it.pointee.tf)
-                }
-                try it.pointee.next()
-            }
-            return out
-        }
-        out.hasStarts = true
-        let m = its.count
+        out.hasStarts = needStarts || c.coverCount > 1
         var target: Int32 = 0
-        // Scratch: candidate starts, and the covers in the order their positions are read.
-        var cap = 256
-        var starts = UnsafeMutablePointer<UInt32>.allocate(capacity: cap)
-        var next = UnsafeMutablePointer<UInt32>.allocate(capacity: cap)
-        let order = UnsafeMutablePointer<Int>.allocate(capacity: m)
-        defer { starts.deallocate(); next.deallocate(); order.deallocate() }
-        outer: while true {
-            // Leapfrog: bring every iterator to the same document.
-            var k = 0
-            while k < m {
-                let it = its[k]
-                try it.pointee.advance(to: target)
-                let d = it.pointee.doc
-                if d == Int32.max { break outer }
-                if d > target { target = d; k = 0; continue }
-                k &+= 1
-            }
-            if !hasDeletions || !segment.isDeleted(Int(target)) {
-                // Positions, the cover with the fewest first: starts common to all covers.
-                for i in 0..<m { order[i] = i }
-                if m > 1 {
-                    for i in 1..<m {
-                        let x = order[i], tx = its[x].pointee.tf
-                        var j = i
-                        while j > 0 && its[order[j - 1]].pointee.tf > tx { order[j] = order[j - 1]; j -= 1 }
-                        order[j] = x
+        while true {
+            let d = try c.candidate(from: target)
+            if d == Int32.max { break }
+            if !hasDeletions || !segment.isDeleted(Int(d)) {
+                let n = try c.verify(needStarts: out.hasStarts)
+                if n > 0 {
+                    out.docs.append(d)
+                    out.counts.append(UInt32(n))
+                    if out.hasStarts {
+                        out.starts.append(contentsOf: c.starts)
+                        out.startEnds.append(out.starts.count)
                     }
                 }
-                let first = try its[order[0]].pointee.positions()
-                if first.count > cap {
-                    cap = first.count * 2
-                    starts.deallocate(); next.deallocate()
-                    starts = .allocate(capacity: cap); next = .allocate(capacity: cap)
-                }
-                let off0 = offs[order[0]]
-                var n = 0
-                for p in first where p >= off0 { starts[n] = p &- off0; n &+= 1 }
-                var j = 1
-                while j < m && n > 0 {
-                    let c = order[j]
-                    let pos = try its[c].pointee.positions()
-                    let off = offs[c]
-                    n = Self.intersect(starts, n, pos, minus: off, into: next)
-                    swap(&starts, &next)
-                    j &+= 1
-                }
-                if n > 0 {
-                    out.docs.append(target)
-                    out.counts.append(UInt32(n))
-                    out.starts.append(contentsOf: UnsafeBufferPointer(start: starts, count: n))
-                    out.startEnds.append(out.starts.count)
-                }
             }
-            if target == Int32.max - 1 { break }
-            target &+= 1
+            if d == Int32.max - 1 { break }
+            target = d &+ 1
         }
         return out
+    }
+}
+
+/// Walks the candidate documents of one sequence in one segment (documents holding every
+/// covering term) and verifies each on demand from positions. Owns its postings cursors.
+final class SequenceCursor {
+    private let cursors: [PostingsCursor]
+    /// Iterators over the covers, rarest first, and each cover's offset in the sequence.
+    private let its: [UnsafeMutablePointer<PostingsIterator>]
+    private let offs: [UInt32]
+    private var cap = 256
+    private var scratch: UnsafeMutablePointer<UInt32>
+    private var spare: UnsafeMutablePointer<UInt32>
+    private let order: UnsafeMutablePointer<Int>
+    private var found = 0
+
+    /// Number of covering terms.
+    var coverCount: Int { its.count }
+    /// The current candidate (after `candidate(from:)`).
+    private(set) var doc: Int32 = -1
+
+    /// Opens the covers of `matcher` in `segment`; nil when one of them is absent (no match).
+    init?(_ matcher: SequenceMatcher, segment: SegmentReader) throws {
+        var cs = [PostingsCursor]()
+        var os = [UInt32]()
+        for c in matcher.covers {
+            let cursor: PostingsCursor
+            if c.isPrefix {
+                guard let m = try segment.prefixPostings(c.key) else { return nil }
+                cursor = m
+            } else {
+                guard let info = try segment.terms.lookup(c.key) else { return nil }
+                cursor = try segment.postings(info)
+            }
+            cs.append(cursor)
+            os.append(c.offset)
+        }
+        guard !cs.isEmpty else { return nil }
+        let rank = cs.indices.sorted { cs[$0].df < cs[$1].df }
+        cursors = cs
+        its = rank.map { cs[$0].iterator }
+        offs = rank.map { os[$0] }
+        scratch = .allocate(capacity: cap)
+        spare = .allocate(capacity: cap)
+        order = .allocate(capacity: cs.count)
+    }
+
+    deinit {
+        scratch.deallocate()
+        spare.deallocate()
+        order.deallocate()
+    }
+
+    /// Moves every cover to the first document ≥ `target` that holds them all (leapfrog,
+    /// rarest first); returns it, or `Int32.max` when there is none.
+    @inline(__always)
+    func candidate(from target: Int32) throws -> Int32 {
+        var t = target
+        var k = 0
+        let m = its.count
+        while k < m {
+            let it = its[k]
+            try it.pointee.advance(to: t)
+            let d = it.pointee.doc
+            if d == Int32.max { doc = d; return d }
+            if d > t { t = d; k = 0; continue }
+            k &+= 1
+        }
+        doc = t
+        return t
+    }
+
+    /// The smallest tf of the covers in the current candidate: a bound on the sequence's
+    /// occurrences there.
+    @inline(__always)
+    var minCoverTf: UInt32 {
+        var t = UInt32.max
+        for it in its { t = min(t, it.pointee.tf) }
+        return t
+    }
+
+    /// The start positions found by the last `verify(needStarts: true)`.
+    var starts: UnsafeBufferPointer<UInt32> { UnsafeBufferPointer(start: scratch, count: found) }
+
+    /// Occurrences of the sequence in the current candidate (0: not a match). A single cover
+    /// needs no positions unless `needStarts`; otherwise positions are intersected, from the
+    /// cover with the fewest occurrences on (its starts are then in ``starts``).
+    func verify(needStarts: Bool) throws -> Int {
+        let m = its.count
+        if m == 1 && !needStarts {
+            found = 0
+            return Int(its[0].pointee.tf)
+        }
+        for i in 0..<m { order[i] = i }
+        if m > 1 {
+            for i in 1..<m {
+                let x = order[i], tx = its[x].pointee.tf
+                var j = i
+                while j > 0 && its[order[j - 1]].pointee.tf > tx { order[j] = order[j - 1]; j -= 1 }
+                order[j] = x
+            }
+        }
+        let first = try its[order[0]].pointee.positions()
+        if first.count > cap {
+            cap = first.count * 2
+            scratch.deallocate(); spare.deallocate()
+            scratch = .allocate(capacity: cap); spare = .allocate(capacity: cap)
+        }
+        let off0 = offs[order[0]]
+        var n = 0
+        for p in first where p >= off0 { scratch[n] = p &- off0; n &+= 1 }
+        var j = 1
+        while j < m && n > 0 {
+            let c = order[j]
+            n = SequenceMatcher.intersect(scratch, n, try its[c].pointee.positions(), minus: offs[c], into: spare)
+            swap(&scratch, &spare)
+            j &+= 1
+        }
+        found = n
+        return n
     }
 }
 

@@ -54,7 +54,7 @@ struct RequestHandler: Sendable {
             case .plain: lines = hits.map(WireFormat.hitTSV)
             case .json: lines = hits.map(WireFormat.hitJSON)
             }
-            return .ok("\(page.total) \(hits.count)", lines: lines)
+            return .ok("\(page.total)\(page.totalIsExact ? "" : "+") \(hits.count)", lines: lines)
         case .count(let text):
             return .ok(String(try backend.count(text)))
         case .get(let ref, let format):

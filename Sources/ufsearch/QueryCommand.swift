@@ -57,6 +57,9 @@ struct QueryCommand: ParsableCommand {
         o.all = all
         o.explain = explain
         o.loose = loose
+        // Only --count reports the total on its own; elsewhere it is a footnote, exact up to
+        // 1,000 matches and a lower bound past them (so top-k can skip what cannot rank).
+        o.exactTotal = count
         return o
     }
 
@@ -96,7 +99,9 @@ struct QueryCommand: ParsableCommand {
             }
         }
         if !json && r.total > r.hits.count + options.offset && !r.hits.isEmpty {
-            Output.line("(\(r.hits.count) of \(r.total) documents shown; --all or --offset \(options.offset + r.hits.count) for more)")
+            let of = r.totalIsExact ? "\(r.total)" : "at least \(r.total)"
+            let exact = r.totalIsExact ? "" : "; --count for the exact number"
+            Output.line("(\(r.hits.count) of \(of) documents shown; --all or --offset \(options.offset + r.hits.count) for more\(exact))")
         }
     }
 
@@ -125,7 +130,10 @@ struct QueryCommand: ParsableCommand {
                 let r = try searcher.search(q, options: options)
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
                 if timings {
-                    Output.line(JSONText.object([("query", JSONText.quote(q)), ("total", String(r.total)), ("ms", String(format: "%.4f", ms))]))
+                    var pairs = [("query", JSONText.quote(q)), ("total", String(r.total))]
+                    if !r.totalIsExact { pairs.append(("total_exact", "false")) }
+                    pairs.append(("ms", String(format: "%.4f", ms)))
+                    Output.line(JSONText.object(pairs))
                 } else if count || r.hits.isEmpty {
                     Output.line(JSONText.object([("query", JSONText.quote(q)), ("total", String(r.total))]))
                 }

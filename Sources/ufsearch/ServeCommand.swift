@@ -86,6 +86,7 @@ final class SearchBackend: ServerBackend, @unchecked Sendable {
             var o = SearchOptions()
             o.limit = limit
             o.offset = offset
+            o.exactTotal = false
             let r: SearchResults
             do { r = try s.search(query, options: o) } catch let e as QueryError { throw BadQuery(message: e.description) }
             let hits = try r.hits.map { h -> ServerHit in
@@ -94,7 +95,7 @@ final class SearchBackend: ServerBackend, @unchecked Sendable {
                 return ServerHit(rank: h.rank, id: h.id, path: h.info.path, title: h.info.title, score: h.score,
                                  snippet: d.plainSnippet, matches: d.matches.map { ($0.lowerBound, $0.upperBound) })
             }
-            return ServerPage(total: r.total, hits: hits)
+            return ServerPage(total: r.total, hits: hits, totalIsExact: r.totalIsExact)
         }
     }
 

@@ -202,6 +202,47 @@ struct TopKPruning {
         }
     }
 
+    /// With an inexact total, matches past the count limit that cannot rank are skipped
+    /// unverified: the hits (ids, ranks, scores) must still equal the full ranking's, and the
+    /// total must be a lower bound that is exact while below the limit.
+    @Test(arguments: [0, 3, 40, 100_000])
+    func prunedTopKEqualsFullRanking(limit countLimit: Int) throws {
+        var rng = SeededRNG(seed: 23)
+        let words = ["宗教", "中国化", "统一战线", "民族", "团结", "工作", "方向", "坚持", "宗教工作"]
+        var docs = [(String, String)]()
+        for i in 0..<700 {
+            let n = Int(rng.next() % 50) + 2
+            let text = (0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined(separator: rng.next() % 3 == 0 ? "，" : "")
+            docs.append(("d\(i).txt", text))
+        }
+        let ix = try TestIndex(docs)
+        var pruned = 0
+        for q in ["宗教", "宗教中国化", "统一战线 团结", "教工", "民族团结 宗教工作", "方向坚持", "中国化方向坚持"] {
+            var all = SearchOptions()
+            all.all = true
+            let full = try ix.searcher.search(q, options: all)
+            for (limit, offset) in [(10, 0), (5, 3), (1, 0), (30, 10)] {
+                var o = SearchOptions()
+                o.limit = limit
+                o.offset = offset
+                o.exactTotal = false
+                o.exactCountLimit = countLimit
+                let top = try ix.searcher.search(q, options: o)
+                let expected = Array(full.hits.dropFirst(offset).prefix(limit))
+                #expect(top.hits.map(\.id) == expected.map(\.id), "\(q) limit \(limit) offset \(offset) count limit \(countLimit)")
+                #expect(top.hits.map(\.rank) == expected.map(\.rank))
+                #expect(zip(top.hits, expected).allSatisfy { abs($0.score - $1.score) < 1e-9 })
+                #expect(top.total <= full.total)
+                if top.totalIsExact { #expect(top.total == full.total) }
+                if full.total <= countLimit { #expect(top.totalIsExact && top.total == full.total) }
+                #expect(top.total >= min(full.total, countLimit))
+                if !top.totalIsExact { pruned += 1 }
+            }
+        }
+        // Small limits must really have skipped documents (else this test proves nothing).
+        #expect(countLimit > 1000 || pruned > 0)
+    }
+
     @Test func weakBlocksAreSkipped() throws {
         // The first documents mention the term often in short texts; later ones once in long texts:
         // once the heap holds strong hits, whole later blocks cannot compete and are not scored.

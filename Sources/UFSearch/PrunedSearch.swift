@@ -1,0 +1,142 @@
+import Collections
+import UFIndex
+
+/// Top-k search for a query that is one run or an AND of runs, verifying positions only where
+/// it matters: matches are counted exactly up to `SearchOptions.exactCountLimit`; after that a
+/// candidate (a document holding every covering term) is skipped when its block bound, and then
+/// its exact word score plus a bound on its boosts (each run occurs at most as often as its
+/// rarest cover), cannot beat the heap's worst hit. Only candidates that could enter the top k
+/// have their positions read. Scores are the same as the exhaustive path's.
+extension Searcher {
+    /// The runs of a plan that is one run or an AND of runs, else nil.
+    static func conjunction(_ plan: QueryPlan) -> [SequenceQuery]? {
+        switch plan {
+        case .sequence(let s):
+            return [s]
+        case .and(let children):
+            var out = [SequenceQuery]()
+            for c in children {
+                guard case .sequence(let s) = c else { return nil }
+                out.append(s)
+            }
+            return out.isEmpty ? nil : out
+        default:
+            return nil
+        }
+    }
+
+    func runPruned(_ sequences: [SequenceQuery], plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
+        let stats = try GlobalStats(snapshot: snapshot, sequences: sequences)
+        let k = max(0, options.offset) + max(0, options.limit)
+        let limit = max(0, options.exactCountLimit)
+        let matchers = sequences.map { SequenceMatcher($0.units) }
+        let needStarts = sequences.count >= 2
+        var heap = Heap<Candidate>()
+        var total = 0
+        var exact = true
+        var scoredCount = 0
+        var bounds = [UInt32](repeating: 0, count: sequences.count)
+        var noParts = [TermExplanation]()
+        // The heap's worst hit, once it holds k.
+        var full = false
+        var worstScore = -Double.infinity
+        var worstID = Int.max
+        for (si, seg) in snapshot.segments.enumerated() {
+            var cursors = [SequenceCursor]()
+            for m in matchers {
+                guard let c = try SequenceCursor(m, segment: seg) else { break }
+                cursors.append(c)
+            }
+            guard cursors.count == matchers.count else { continue }
+            var scorer = try SegmentScorer(segment: seg, stats: stats, sequences: sequences, matches: [:])
+            let hasDeletions = seg.tombstones != nil
+            let base = snapshot.bases[si]
+            let single = cursors.count == 1 ? cursors[0] : nil   // the common case, without array traffic
+            var target: Int32 = 0
+            outer: while true {
+                // A candidate of every run.
+                var d = target
+                if let c = single {
+                    d = try c.candidate(from: d)
+                    if d == Int32.max { break outer }
+                } else {
+                    var i = 0
+                    while i < cursors.count {
+                        let c = try cursors[i].candidate(from: d)
+                        if c == Int32.max { break outer }
+                        if c > d { d = c; i = 0; continue }
+                        i += 1
+                    }
+                }
+                target = d == Int32.max - 1 ? Int32.max : d + 1
+                if hasDeletions && seg.isDeleted(Int(d)) { continue }
+                let id = base + Int(d)
+                let counting = total < limit
+                let dl = scorer.length(d)
+                var words: Double? = nil
+                if !counting && full {
+                    // Past the exact count: skip, unverified, what cannot beat the worst hit.
+                    let b = try scorer.upperBound(d)
+                    if b < worstScore || (b == worstScore && id > worstID) { exact = false; continue }
+                    let ws = try scorer.wordScore(d, dl: dl, explain: false, parts: &noParts)
+                    if let c = single {
+                        bounds[0] = c.minCoverTf
+                    } else {
+                        for j in 0..<cursors.count { bounds[j] = cursors[j].minCoverTf }
+                    }
+                    let e = scorer.bound(words: ws, dl: dl, occurrenceBounds: bounds)
+                    if e < worstScore || (e == worstScore && id > worstID) { exact = false; continue }
+                    words = ws
+                }
+                // Verify every run.
+                if let c = single {
+                    let n = try c.verify(needStarts: needStarts)
+                    if n == 0 { continue }
+                    scorer.setOccurrences(0, count: UInt32(n), starts: c.starts)
+                } else {
+                    var isMatch = true
+                    for j in 0..<cursors.count {
+                        let c = cursors[j]
+                        let n = try c.verify(needStarts: needStarts)
+                        if n == 0 { isMatch = false; break }
+                        scorer.setOccurrences(j, count: UInt32(n), starts: c.starts)
+                    }
+                    guard isMatch else { continue }
+                }
+                total += 1
+                if words == nil && full {
+                    // Counted; not scored when its block cannot beat the worst hit.
+                    let b = try scorer.upperBound(d)
+                    if b < worstScore || (b == worstScore && id > worstID) { continue }
+                }
+                let ws = try words ?? scorer.wordScore(d, dl: dl, explain: false, parts: &noParts)
+                let score = scorer.score(words: ws, dl: dl)
+                scoredCount += 1
+                let c = Candidate(score: score, id: id, segment: si, local: d, explanation: nil)
+                if heap.count < k {
+                    heap.insert(c)
+                } else if let w = heap.min, w < c {
+                    _ = heap.replaceMin(with: c)
+                }
+                if heap.count >= k, let w = heap.min {
+                    full = true
+                    worstScore = w.score
+                    worstID = w.id
+                }
+            }
+        }
+        var best = [Candidate]()
+        best.reserveCapacity(heap.count)
+        while let c = heap.popMax() { best.append(c) }
+        let start = min(options.offset, best.count)
+        var hits = [SearchHit]()
+        for (i, c) in best[start...].enumerated() {
+            let info = try snapshot.segments[c.segment].info(Int(c.local))
+            hits.append(SearchHit(rank: start + i + 1, id: c.id, info: info, score: c.score, explanation: nil))
+        }
+        lastScoredCount = scoredCount
+        var r = SearchResults(total: total, hits: hits, plan: plan)
+        r.totalIsExact = exact
+        return r
+    }
+}
