@@ -1,46 +1,153 @@
-// Document store (.store): every document's original bytes, zstd-compressed (level 3) in
-// blocks of about 256 KiB so that neighbouring documents share a compression window (on Chinese
-// policy text: ratio 3.0 at 256 KiB against 2.3 at 64 KiB; a snippet decompresses one block, ~0.2 ms).
+// Document store (.store): every document's original bytes, zstd-compressed in small blocks
+// (about 16 KiB) with a dictionary trained on the segment's first 4 MiB of documents, so that
+// one document costs one small decompression (~10 µs) while neighbouring documents still share
+// their common phrasing through the dictionary (M benchmark corpus, zstd level 3: 23.9 MB for
+// 110.9 MB of text with a 512 KiB dictionary per segment, against 36.0 MB for 256 KiB blocks
+// without one; level 4 would save 1 MB more for ~0.3 s more CPU when indexing M).
 //
-//   body       := block{blockCount} blockTable
-//   block      := zstd frame of the concatenated original bytes of the block's documents
-//   blockTable := (offset:u64le compressedLen:u32le rawLen:u32le){blockCount} blockCount:u32le
+//   body       := chunk* blockTable dictTable trailer
+//   chunk      := a block's zstd frame, or a dictionary (ZDICT format); each is found through
+//                 the tables, which give their offsets from the start of the body
+//   blockTable := (offset:u64le compressedLen:u32le rawLen:u32le dict:u32le){blockCount}
+//   dictTable  := (offset:u64le length:u32le){dictCount}
+//   trailer    := blockCount:u32le dictCount:u32le
+//
+// A block is one zstd frame of the concatenated original bytes of its documents, compressed
+// with no dictionary (dict = 0) or with dictionary dict - 1. Every frame and dictionary lies
+// before the block table. A segment made by flushing has at most one dictionary; a merge
+// copies the blocks of large sources verbatim with their dictionaries, so a store may hold
+// several.
 //
 // A document is found through its DocTable record: (storeBlock, storeOffset, size) — the
 // block, the offset inside the uncompressed block, and its length. A document larger than a
 // block gets a block of its own.
 
+import CZstd
+import Foundation
+
 /// Uncompressed bytes gathered before a store block is compressed.
-let storeBlockTarget = 256 << 10
+let storeBlockTarget = 16 << 10
+/// Uncompressed bytes gathered (and kept raw) before the dictionary is trained on them.
+let storeDictionarySample = 4 << 20
+/// Largest dictionary; smaller samples get at most an eighth of their size.
+let storeDictionaryMax = 512 << 10
+/// Samples smaller than this get no dictionary.
+let storeDictionaryMinSample = 64 << 10
+/// Raw bytes of closed blocks compressed together.
+let storeCompressionBatch = 1 << 20
+/// Store compression level.
+let storeLevel: Int32 = 3
 
 /// Builds a store while documents are added; compressed blocks are kept in memory.
-struct DocStoreBuilder {
-    private(set) var compressed: [UInt8] = []
-    private(set) var table: [(offset: UInt64, compressedLen: UInt32, rawLen: UInt32)] = []
-    private var pending: [UInt8] = []
+final class DocStoreBuilder {
+    /// Frames and dictionaries, at the offsets the tables give.
+    private(set) var chunks: [UInt8] = []
+    private(set) var blocks: [(offset: UInt64, compressedLen: UInt32, rawLen: UInt32, dict: UInt32)] = []
+    private(set) var dicts: [(offset: UInt64, length: UInt32)] = []
     /// (block, offset in block) of each added document.
     private(set) var locations: [(block: UInt32, offset: UInt32)] = []
-    var level: Int32 = 3
+    let level: Int32
+
+    /// The open block's documents.
+    private var pending: [UInt8] = []
+    /// Closed blocks waiting for the dictionary or the next batch: their raw bytes, one after the other.
+    private var waiting: [UInt8] = []
+    private var waitingBlocks: [(block: Int, range: Range<Int>)] = []
+    /// Sizes of the documents in `waiting` and `pending` (the training samples).
+    private var sampleSizes: [Int] = []
+    /// Set once the dictionary is trained (or found impossible).
+    private var compressor: Zstd.Compressor?
+    private var dictNumber: UInt32 = 0
+
+    init(level: Int32 = storeLevel) { self.level = level }
 
     /// Bytes held in memory.
-    var memoryBytes: Int { compressed.count + pending.count + table.count * 16 + locations.count * 8 }
+    var memoryBytes: Int { chunks.count + pending.count + waiting.count + blocks.count * 20 + locations.count * 8 + sampleSizes.count * 8 }
 
-    mutating func add(_ bytes: UnsafeRawBufferPointer) throws {
-        if !pending.isEmpty && pending.count + bytes.count > storeBlockTarget { try flushBlock() }
-        locations.append((UInt32(table.count), UInt32(pending.count)))
+    func add(_ bytes: UnsafeRawBufferPointer) throws {
+        if !pending.isEmpty && pending.count + bytes.count > storeBlockTarget { try closeBlock() }
+        locations.append((UInt32(blocks.count), UInt32(pending.count)))
         pending.append(contentsOf: bytes)
-        if pending.count >= storeBlockTarget { try flushBlock() }
+        if compressor == nil { sampleSizes.append(bytes.count) }
+        if pending.count >= storeBlockTarget { try closeBlock() }
     }
 
-    /// Appends every block of another segment's store verbatim (no recompression), with the
-    /// locations of its documents: used by merges of segments without deletions.
-    mutating func appendBlocks(of reader: DocStoreReader, locations docs: [(block: UInt32, offset: UInt32)]) throws {
-        try flushBlock()
-        let base = UInt32(table.count)
+    /// Closes the open block. Closed blocks are kept raw until the dictionary is trained, then
+    /// compressed in batches of about 1 MiB: compressing 16 KiB now and then between analyses
+    /// finds the dictionary's match tables out of the cache every time (2.5x slower).
+    private func closeBlock() throws {
+        guard !pending.isEmpty else { return }
+        blocks.append((0, 0, UInt32(pending.count), 0))
+        waitingBlocks.append((blocks.count - 1, waiting.count..<waiting.count + pending.count))
+        waiting.append(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
+        if compressor == nil {
+            if waiting.count >= storeDictionarySample { try train() }
+        } else if waiting.count >= storeCompressionBatch {
+            try compressWaiting()
+        }
+    }
+
+    /// Compresses the waiting blocks.
+    private func compressWaiting() throws {
+        guard let c = compressor else { return }
+        try waiting.withUnsafeBytes { w in
+            for (b, r) in waitingBlocks {
+                try store(block: b, c.compress(UnsafeRawBufferPointer(rebasing: w[r])), dict: dictNumber)
+            }
+        }
+        waiting.removeAll(keepingCapacity: true)
+        waitingBlocks.removeAll(keepingCapacity: true)
+    }
+
+    private func store(block b: Int, _ frame: [UInt8], dict: UInt32) throws {
+        guard frame.count <= Int(UInt32.max) else { throw IndexError.badInput(path: "(store)", reason: "block too large") }
+        blocks[b].offset = UInt64(chunks.count)
+        blocks[b].compressedLen = UInt32(frame.count)
+        blocks[b].dict = dict
+        chunks.append(contentsOf: frame)
+    }
+
+    /// Trains the dictionary on the waiting blocks (when they are enough), then compresses them.
+    private func train() throws {
+        var dictionary: [UInt8]? = nil
+        if waiting.count >= storeDictionaryMinSample {
+            let capacity = min(storeDictionaryMax, waiting.count / 8)
+            dictionary = waiting.withUnsafeBytes { Zstd.trainDictionary(samples: $0, sizes: sampleSizes, capacity: capacity, level: level) }
+        }
+        if let d = dictionary {
+            dicts.append((UInt64(chunks.count), UInt32(d.count)))
+            chunks.append(contentsOf: d)
+            dictNumber = UInt32(dicts.count)
+        }
+        compressor = try Zstd.Compressor(dictionary: dictionary, level: level)
+        sampleSizes = []
+        try compressWaiting()
+        waiting = []
+    }
+
+    /// Compresses everything added so far (the dictionary is trained now if it was not yet).
+    func flush() throws {
+        try closeBlock()
+        if compressor == nil { try train() }
+        try compressWaiting()
+    }
+
+    /// Appends every block of another segment's store verbatim (no recompression), with its
+    /// dictionaries and the locations of its documents: used by merges.
+    func appendBlocks(of reader: DocStoreReader, locations docs: [(block: UInt32, offset: UInt32)]) throws {
+        try closeBlock()
+        let dictBase = UInt32(dicts.count)
+        for k in 0..<reader.dictCount {
+            let d = try reader.dictionary(k)
+            dicts.append((UInt64(chunks.count), UInt32(d.count)))
+            chunks.append(contentsOf: d)
+        }
+        let base = UInt32(blocks.count)
         for b in 0..<reader.blockCount {
-            let (frame, rawLen) = try reader.compressedBlock(b)
-            table.append((UInt64(compressed.count), UInt32(frame.count), rawLen))
-            compressed.append(contentsOf: frame)
+            let (frame, rawLen, dict) = try reader.compressedBlock(b)
+            blocks.append((UInt64(chunks.count), UInt32(frame.count), rawLen, dict == 0 ? 0 : dictBase + dict))
+            chunks.append(contentsOf: frame)
         }
         for d in docs {
             guard d.block < UInt32(reader.blockCount) else { throw IndexError.corrupt(file: reader.file, detail: "store block \(d.block) out of range") }
@@ -48,23 +155,19 @@ struct DocStoreBuilder {
         }
     }
 
-    mutating func flushBlock() throws {
-        guard !pending.isEmpty else { return }
-        let c = try Zstd.compress(pending, level: level)
-        table.append((UInt64(compressed.count), UInt32(c.count), UInt32(pending.count)))
-        compressed.append(contentsOf: c)
-        pending.removeAll(keepingCapacity: true)
-    }
-
     /// Finishes the last block and writes the store file body.
-    mutating func write(to sink: FileSink) throws {
-        try flushBlock()
-        try sink.write(compressed)
+    func write(to sink: FileSink) throws {
+        try flush()
+        try sink.write(chunks)
         var w = ByteWriter()
-        for e in table {
-            w.u64LE(e.offset); w.u32LE(e.compressedLen); w.u32LE(e.rawLen)
+        for e in blocks {
+            w.u64LE(e.offset); w.u32LE(e.compressedLen); w.u32LE(e.rawLen); w.u32LE(e.dict)
         }
-        w.u32LE(UInt32(table.count))
+        for d in dicts {
+            w.u64LE(d.offset); w.u32LE(d.length)
+        }
+        w.u32LE(UInt32(blocks.count))
+        w.u32LE(UInt32(dicts.count))
         try sink.write(w)
     }
 }
@@ -74,18 +177,29 @@ public struct DocStoreReader {
     let body: UnsafeRawBufferPointer
     let file: String
     let blockCount: Int
-    let tableStart: Int
+    let dictCount: Int
+    let blockTableStart: Int
+    let dictTableStart: Int
+    /// Decompression contexts and digested dictionaries, shared by the copies of this reader.
+    private let decoder: StoreDecoder
+
+    static let blockEntrySize = 20
+    static let dictEntrySize = 12
 
     init(body: UnsafeRawBufferPointer, file: String) throws {
         self.body = body
         self.file = file
         var r = ByteReader(body, file: file)
-        guard body.count >= 4 else { throw IndexError.corrupt(file: file, detail: "store too short") }
-        try r.seek(to: body.count - 4)
+        guard body.count >= 8 else { throw IndexError.corrupt(file: file, detail: "store too short") }
+        try r.seek(to: body.count - 8)
         blockCount = Int(try r.u32LE())
-        let (tableBytes, o) = blockCount.multipliedReportingOverflow(by: 16)
-        guard !o, tableBytes <= body.count - 4 else { throw IndexError.corrupt(file: file, detail: "store block table out of range") }
-        tableStart = body.count - 4 - tableBytes
+        dictCount = Int(try r.u32LE())
+        // Both counts are below 2^32, so these products cannot overflow.
+        let tables = blockCount * Self.blockEntrySize + dictCount * Self.dictEntrySize
+        guard tables <= body.count - 8 else { throw IndexError.corrupt(file: file, detail: "store block table out of range") }
+        dictTableStart = body.count - 8 - dictCount * Self.dictEntrySize
+        blockTableStart = dictTableStart - blockCount * Self.blockEntrySize
+        decoder = StoreDecoder(dictCount: dictCount)
     }
 
     /// The original bytes of a document stored at `block`/`offset` with `size` bytes.
@@ -98,29 +212,102 @@ public struct DocStoreReader {
         guard size <= UInt64(raw.count), UInt64(offset) <= UInt64(raw.count) - size else {
             throw IndexError.corrupt(file: file, detail: "document range outside its store block")
         }
+        if offset == 0 && Int(size) == raw.count { return raw }
         return Array(raw[Int(offset)..<Int(offset) + Int(size)])
     }
 
     /// The whole uncompressed block `block`.
     func decompressBlock(_ block: UInt32) throws -> [UInt8] {
-        let (frame, rlen) = try compressedBlock(Int(block))
-        return try Zstd.decompress(frame, expectedSize: Int(rlen), file: file)
+        let (frame, rlen, dict) = try compressedBlock(Int(block))
+        let ddict = dict == 0 ? nil : try decoder.ddict(Int(dict) - 1, of: self)
+        return try decoder.withDCtx(file: file) { dctx in
+            try Zstd.decompress(frame, dctx: dctx, ddict: ddict, expectedSize: Int(rlen), file: file)
+        }
     }
 
-    /// Block `b`'s compressed bytes and uncompressed length (the one place that reads the block table).
-    func compressedBlock(_ b: Int) throws -> (UnsafeRawBufferPointer, UInt32) {
+    /// Block `b`'s compressed bytes, uncompressed length and dictionary number (0: none; the one
+    /// place that reads the block table).
+    func compressedBlock(_ b: Int) throws -> (UnsafeRawBufferPointer, UInt32, UInt32) {
         guard b >= 0 && b < blockCount else { throw IndexError.corrupt(file: file, detail: "store block \(b) out of range") }
         var r = ByteReader(body, file: file)
-        try r.seek(to: tableStart + b * 16)
-        let off = try r.u64LE(), clen = try r.u32LE(), rlen = try r.u32LE()
-        guard off <= UInt64(tableStart), UInt64(clen) <= UInt64(tableStart) - off else {
+        try r.seek(to: blockTableStart + b * Self.blockEntrySize)
+        let off = try r.u64LE(), clen = try r.u32LE(), rlen = try r.u32LE(), dict = try r.u32LE()
+        guard off <= UInt64(blockTableStart), UInt64(clen) <= UInt64(blockTableStart) - off else {
             throw IndexError.corrupt(file: file, detail: "store block \(b) out of range")
         }
-        return (UnsafeRawBufferPointer(rebasing: body[Int(off)..<Int(off + UInt64(clen))]), rlen)
+        guard dict <= UInt32(dictCount) else {
+            throw IndexError.corrupt(file: file, detail: "store block \(b) names dictionary \(dict), the store has \(dictCount)")
+        }
+        return (UnsafeRawBufferPointer(rebasing: body[Int(off)..<Int(off + UInt64(clen))]), rlen, dict)
+    }
+
+    /// Dictionary `k`'s bytes (the one place that reads the dictionary table).
+    func dictionary(_ k: Int) throws -> UnsafeRawBufferPointer {
+        guard k >= 0 && k < dictCount else { throw IndexError.corrupt(file: file, detail: "store dictionary \(k) out of range") }
+        var r = ByteReader(body, file: file)
+        try r.seek(to: dictTableStart + k * Self.dictEntrySize)
+        let off = try r.u64LE(), len = try r.u32LE()
+        guard off <= UInt64(blockTableStart), UInt64(len) <= UInt64(blockTableStart) - off else {
+            throw IndexError.corrupt(file: file, detail: "store dictionary \(k) out of range")
+        }
+        return UnsafeRawBufferPointer(rebasing: body[Int(off)..<Int(off + UInt64(len))])
+    }
+
+    /// Uncompressed bytes of all blocks.
+    func rawBytes() throws -> UInt64 {
+        var n: UInt64 = 0
+        for b in 0..<blockCount { n += UInt64(try compressedBlock(b).1) }
+        return n
     }
 
     /// Decompresses every block (for `check`).
     func verifyAll() throws {
         for b in 0..<blockCount { _ = try decompressBlock(UInt32(b)) }
+    }
+}
+
+/// The zstd state a store reader needs: one digested dictionary per dictionary (made on first
+/// use, referencing the mapped bytes) and a pool of decompression contexts, so that concurrent
+/// readers (the server) do not wait for each other. Freed with the segment reader.
+final class StoreDecoder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ddicts: [OpaquePointer?]
+    private var dctxs: [OpaquePointer] = []
+
+    init(dictCount: Int) { ddicts = Array(repeating: nil, count: dictCount) }
+
+    deinit {
+        for d in ddicts { if let d { ZSTD_freeDDict(d) } }
+        for c in dctxs { ZSTD_freeDCtx(c) }
+    }
+
+    /// Dictionary `k` of `reader`, digested.
+    func ddict(_ k: Int, of reader: DocStoreReader) throws -> OpaquePointer {
+        lock.lock()
+        defer { lock.unlock() }
+        guard k >= 0 && k < ddicts.count else { throw IndexError.corrupt(file: reader.file, detail: "store dictionary \(k) out of range") }
+        if let d = ddicts[k] { return d }
+        let bytes = try reader.dictionary(k)
+        guard let d = ZSTD_createDDict_byReference(bytes.baseAddress, bytes.count) else {
+            throw IndexError.corrupt(file: reader.file, detail: "store dictionary \(k) is not a zstd dictionary")
+        }
+        ddicts[k] = d
+        return d
+    }
+
+    /// Runs `body` with a decompression context taken from the pool (made when the pool is empty).
+    func withDCtx<T>(file: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+        lock.lock()
+        let pooled = dctxs.popLast()
+        lock.unlock()
+        guard let dctx = pooled ?? ZSTD_createDCtx() else {
+            throw IndexError.badInput(path: file, reason: "cannot create a zstd decompression context")
+        }
+        defer {
+            lock.lock()
+            dctxs.append(dctx)
+            lock.unlock()
+        }
+        return try body(dctx)
     }
 }

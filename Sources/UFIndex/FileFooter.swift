@@ -11,7 +11,9 @@
 //   crc32(body)  zlib CRC-32 of the body bytes
 //   kind         FileKind raw value: 1 manifest, 2 terms, 3 postings, 4 positions, 5 docs,
 //                6 store, 7 tombstones
-//   version      format version of that kind; this build writes and reads 2
+//   version      format version of that kind; this build writes and reads 2 for store files
+//                (small blocks with dictionaries) and for postings and positions (bit-packed
+//                blocks, Rice-coded positions), 1 for every other kind
 //   reserved     must be 0
 //   magic        the four ASCII bytes "UFS1" (0x55 0x46 0x53 0x31), the last bytes of the file
 //
@@ -62,8 +64,17 @@ public struct FileFooter: Equatable, Sendable {
     public static let size = 24
     /// The trailing magic bytes, ASCII "UFS1".
     public static let magic: [UInt8] = [0x55, 0x46, 0x53, 0x31]
-    /// The format version this build writes and reads.
-    public static let currentVersion: UInt16 = 2
+    /// The format version this build writes and reads (for every kind but those listed in
+    /// ``currentVersion(_:)``).
+    public static let currentVersion: UInt16 = 1
+
+    /// The format version this build writes and reads for files of `kind`.
+    public static func currentVersion(_ kind: FileKind) -> UInt16 {
+        switch kind {
+        case .store, .postings, .positions: return 2
+        default: return currentVersion
+        }
+    }
 
     /// Number of body bytes preceding the footer.
     public var bodyLength: UInt64
@@ -77,19 +88,19 @@ public struct FileFooter: Equatable, Sendable {
     public var reserved: UInt32
 
     /// Appends a footer for the body currently in `writer` (all of `writer.buffer`).
-    public static func append(to writer: inout ByteWriter, kind: FileKind, version: UInt16 = currentVersion) {
+    public static func append(to writer: inout ByteWriter, kind: FileKind, version: UInt16? = nil) {
         let crc = writer.buffer.withUnsafeBytes { Checksum.crc32($0) }
-        writer.bytes(encode(bodyLength: UInt64(writer.count), checksum: crc, kind: kind, version: version))
+        writer.bytes(encode(bodyLength: UInt64(writer.count), checksum: crc, kind: kind, version: version ?? currentVersion(kind)))
     }
 
     /// The footer bytes for a body of `bodyLength` bytes with CRC `checksum` (for files written
     /// in a stream, whose body is never in memory at once).
-    public static func encode(bodyLength: UInt64, checksum: UInt32, kind: FileKind, version: UInt16 = currentVersion) -> [UInt8] {
+    public static func encode(bodyLength: UInt64, checksum: UInt32, kind: FileKind, version: UInt16? = nil) -> [UInt8] {
         var w = ByteWriter(capacity: size)
         w.u64LE(bodyLength)
         w.u32LE(checksum)
         w.u16LE(kind.rawValue)
-        w.u16LE(version)
+        w.u16LE(version ?? currentVersion(kind))
         w.u32LE(0)
         w.bytes(magic)
         return w.buffer
@@ -116,7 +127,7 @@ public struct FileFooter: Equatable, Sendable {
     ///
     /// Throws `IndexError.corrupt` for a short file, bad magic, wrong or unknown kind, non-zero
     /// reserved field or inconsistent body length; `IndexError.unsupportedVersion` for any version
-    /// other than ``currentVersion``; and, only when `verifyChecksum` is true, `corrupt` with
+    /// other than ``currentVersion(_:)`` of `kind`; and, only when `verifyChecksum` is true, `corrupt` with
     /// "checksum mismatch" when the body's CRC differs.
     public static func validate(
         _ bytes: UnsafeRawBufferPointer, file: String, kind: FileKind, verifyChecksum: Bool
@@ -128,8 +139,8 @@ public struct FileFooter: Equatable, Sendable {
         guard found == kind else {
             throw IndexError.corrupt(file: file, detail: "expected a \(kind) file, found a \(found) file")
         }
-        guard footer.version == currentVersion else {
-            throw IndexError.unsupportedVersion(file: file, found: footer.version, expected: currentVersion)
+        guard footer.version == currentVersion(kind) else {
+            throw IndexError.unsupportedVersion(file: file, found: footer.version, expected: currentVersion(kind))
         }
         guard footer.reserved == 0 else {
             throw IndexError.corrupt(file: file, detail: "reserved footer field is \(footer.reserved), expected 0")

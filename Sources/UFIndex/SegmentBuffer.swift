@@ -26,7 +26,7 @@ public final class SegmentBuffer {
     /// Documents added so far.
     public private(set) var docs: [DocumentInfo] = []
     /// The stored text builder.
-    var store = DocStoreBuilder()
+    let store = DocStoreBuilder()
 
     private var termBytes = 0
 

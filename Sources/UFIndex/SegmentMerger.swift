@@ -1,15 +1,18 @@
 /// Merges segments into one: live documents are renumbered in order, postings are merged
-/// term by term straight from the sources (no re-analysis), stored text is recompressed.
+/// term by term straight from the sources (no re-analysis). Stored text: the blocks of a source
+/// with no deletions and at least a dictionary sample's worth of text are copied verbatim with
+/// their dictionary; the documents of other sources are recompressed with a dictionary trained
+/// on them.
 enum SegmentMerger {
     static func merge(_ sources: [SegmentReader], into directory: IndexDirectory, id: UInt64) throws -> SegmentEntry {
         // New ids: the live documents of each source, in order.
         var remap = [[Int32]]()
         var docs = [DocumentInfo]()
-        var store = DocStoreBuilder()
+        let store = DocStoreBuilder()
         for s in sources {
             var m = [Int32](repeating: -1, count: s.docCount)
-            if s.tombstones == nil {
-                // No deletions: copy the compressed store blocks as they are.
+            if s.tombstones == nil, try s.store.rawBytes() >= UInt64(storeDictionarySample) {
+                // No deletions, a full-size dictionary: copy the compressed store blocks as they are.
                 var locs = [(block: UInt32, offset: UInt32)]()
                 for d in 0..<s.docCount {
                     m[d] = Int32(docs.count)
@@ -71,6 +74,6 @@ enum SegmentMerger {
                 for i in sources.indices { sources[i].dropPostingsPages(before: consumed[i].post, consumed[i].pos) }
             }
         }
-        return try writer.finish(docs: docs, store: &store)
+        return try writer.finish(docs: docs, store: store)
     }
 }

@@ -142,32 +142,10 @@ public final class SegmentReader: @unchecked Sendable {
     /// The metadata of local document `doc`.
     public func info(_ doc: Int) throws -> DocumentInfo { try docs.info(doc).0 }
 
-    /// The original bytes of local document `doc`. Recently decompressed store blocks are kept
-    /// (a few MB per segment), so hits and snippets of hot documents skip decompression.
+    /// The original bytes of local document `doc` (one small store block is decompressed).
     public func original(_ doc: Int) throws -> [UInt8] {
         let (info, block, offset) = try docs.info(doc)
-        return try store.extract(from: decompressedBlock(block), offset: offset, size: info.size)
-    }
-
-    private let cacheLock = NSLock()
-    private var blockCache: [(block: UInt32, bytes: [UInt8])] = []
-    private static let cachedBlocks = 16
-
-    private func decompressedBlock(_ block: UInt32) throws -> [UInt8] {
-        cacheLock.lock()
-        if let i = blockCache.firstIndex(where: { $0.block == block }) {
-            let hit = blockCache.remove(at: i)
-            blockCache.append(hit)
-            cacheLock.unlock()
-            return hit.bytes
-        }
-        cacheLock.unlock()
-        let bytes = try store.decompressBlock(block)
-        cacheLock.lock()
-        blockCache.append((block, bytes))
-        if blockCache.count > Self.cachedBlocks { blockCache.removeFirst() }
-        cacheLock.unlock()
-        return bytes
+        return try store.document(block: block, offset: offset, size: info.size)
     }
 }
 

@@ -32,7 +32,7 @@ final class SegmentWriter {
     }
 
     /// Writes the remaining files; returns the manifest entry of the new segment.
-    func finish(docs: [DocumentInfo], store: inout DocStoreBuilder) throws -> SegmentEntry {
+    func finish(docs: [DocumentInfo], store: DocStoreBuilder) throws -> SegmentEntry {
         var sizes: [UInt16: UInt64] = [:]
         sizes[FileKind.postings.rawValue] = try post.finish(kind: .postings)
         sizes[FileKind.positions.rawValue] = try pos.finish(kind: .positions)
@@ -40,7 +40,7 @@ final class SegmentWriter {
         try dict.write(to: terms)
         sizes[FileKind.terms.rawValue] = try terms.finish(kind: .terms)
         let docsSink = try FileSink(path: directory.segmentFilePath(id: id, kind: .docs))
-        try store.flushBlock()
+        try store.flush()
         try DocTableWriter.write(docs: docs, locations: store.locations, to: docsSink)
         sizes[FileKind.docs.rawValue] = try docsSink.finish(kind: .docs)
         let storeSink = try FileSink(path: directory.segmentFilePath(id: id, kind: .store))
@@ -81,6 +81,6 @@ final class SegmentWriter {
                 try w.addTerm(key: key, encoder: &enc)
             }
         }
-        return try w.finish(docs: buffer.docs, store: &buffer.store)
+        return try w.finish(docs: buffer.docs, store: buffer.store)
     }
 }

@@ -50,6 +50,67 @@ struct QueryCommand: ParsableCommand {
         if [json, files, count].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --files and --count") }
     }
 
+    /// The settings parsed.
+    var settings: QuerySettings {
+        QuerySettings(indexPath: location.path, json: json, files: files, count: count, limit: limit, offset: offset,
+                      all: all, explain: explain, loose: loose, color: color, timings: timings, query: query)
+    }
+
+    func run() throws { try settings.run() }
+}
+
+/// What `ufsearch query` was asked, however the command line was parsed: by ArgumentParser, or,
+/// for the plain form `query [--index DIR] WORD...`, by ``init(fastParsing:)``, which skips
+/// ArgumentParser's start-up (about 2 ms of type metadata lookups and reflection per process).
+struct QuerySettings {
+    var indexPath: String
+    var json = false
+    var files = false
+    var count = false
+    var limit = 10
+    var offset = 0
+    var all = false
+    var explain = false
+    var loose = false
+    var color: ColorMode = .auto
+    var timings = false
+    var query: [String] = []
+
+    /// Settings for `arguments` (after the program name) when they are `query`, at most one
+    /// `--index DIR`, and query words that ArgumentParser would take as plain words: none empty,
+    /// none starting with `-`, none `help`. Nil otherwise (ArgumentParser handles the rest,
+    /// errors and help included).
+    init?(fastParsing arguments: ArraySlice<String>) {
+        guard arguments.first == "query" else { return nil }
+        var index: String? = nil
+        var words = [String]()
+        var rest = arguments.dropFirst()
+        while let a = rest.first {
+            rest = rest.dropFirst()
+            if a == "--index" {
+                guard index == nil, let v = rest.first, !v.isEmpty, !v.hasPrefix("-") else { return nil }
+                index = v
+                rest = rest.dropFirst()
+            } else if a.isEmpty || a.hasPrefix("-") || a == "help" {
+                return nil
+            } else {
+                words.append(a)
+            }
+        }
+        guard !words.isEmpty else { return nil }
+        indexPath = IndexDirectory.resolve(explicit: index)
+        query = words
+    }
+
+    init(indexPath: String, json: Bool, files: Bool, count: Bool, limit: Int, offset: Int, all: Bool, explain: Bool,
+         loose: Bool, color: ColorMode, timings: Bool, query: [String]) {
+        self.indexPath = indexPath
+        self.json = json; self.files = files; self.count = count
+        self.limit = limit; self.offset = offset; self.all = all
+        self.explain = explain; self.loose = loose; self.color = color
+        self.timings = timings; self.query = query
+    }
+
     var options: SearchOptions {
         var o = SearchOptions()
         o.limit = limit
@@ -65,8 +126,11 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let matched: Bool = try reportingErrors {
-            let snapshot = try IndexSnapshot.open(location.path)
+            let snapshot = try IndexSnapshot.open(indexPath)
             let searcher = try Searcher(snapshot: snapshot)
+            // The process ends after this command: unmapping the segments and freeing ICU's
+            // objects one by one would only cost time.
+            Lifetime.keep(snapshot, searcher)
             // With unrecognised arguments taken as query words, a `--` separator arrives too: drop it.
             let words = query.first == "--" ? Array(query.dropFirst()) : query
             if words == ["-"] { return try runStdin(searcher) }

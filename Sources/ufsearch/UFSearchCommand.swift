@@ -39,8 +39,12 @@ enum Main {
         signal(SIGPIPE, SIG_IGN)
         Sys.keepFreedMemoryForReuse()
         do {
-            var command = try UFSearchCommand.parseAsRoot()
-            try command.run()
+            if let query = QuerySettings(fastParsing: CommandLine.arguments.dropFirst()) {
+                try query.run()
+            } else {
+                var command = try UFSearchCommand.parseAsRoot()
+                try command.run()
+            }
         } catch let e as CLIError {
             Output.flush()
             Output.errorLine(e.message)
@@ -62,4 +66,12 @@ enum Main {
         }
         Output.flush()
     }
+}
+
+/// Objects kept alive until the process exits: tearing down a snapshot (unmapping every segment
+/// file) or an analyser just before exiting only costs time.
+enum Lifetime {
+    nonisolated(unsafe) private static var kept: [AnyObject] = []
+
+    static func keep(_ objects: AnyObject...) { kept += objects }
 }

@@ -22,10 +22,10 @@ struct FooterCase: Sendable, CustomTestStringConvertible {
 }
 
 /// `body` + footer(kind: .postings, version).
-func footedFile(_ body: [UInt8], kind: FileKind = .postings, version: UInt16 = FileFooter.currentVersion) -> [UInt8] {
+func footedFile(_ body: [UInt8], kind: FileKind = .postings, version: UInt16? = nil) -> [UInt8] {
     var w = ByteWriter()
     w.bytes(body)
-    FileFooter.append(to: &w, kind: kind, version: version)
+    FileFooter.append(to: &w, kind: kind, version: version ?? FileFooter.currentVersion(kind))
     return w.buffer
 }
 
@@ -50,8 +50,8 @@ func flipping(_ index: Int) -> @Sendable ([UInt8]) -> [UInt8] {
         FooterCase("bad magic", verify: false, .corrupt, flipping(-1)),
         FooterCase("wrong kind", kind: .terms, verify: false, .corrupt) { $0 },
         FooterCase("unknown kind", verify: false, .corrupt) { b in var b = b; b[b.count - 12] = 99; return b },
-        FooterCase("old version", verify: false, .unsupportedVersion(found: 1)) { _ in footedFile(FileFooterTests.body, version: FileFooter.currentVersion - 1) },
-        FooterCase("newer version", verify: false, .unsupportedVersion(found: 3)) { _ in footedFile(FileFooterTests.body, version: FileFooter.currentVersion + 1) },
+        FooterCase("old version", verify: false, .unsupportedVersion(found: 1)) { _ in footedFile(FileFooterTests.body, version: FileFooter.currentVersion(.postings) - 1) },
+        FooterCase("newer version", verify: false, .unsupportedVersion(found: 3)) { _ in footedFile(FileFooterTests.body, version: FileFooter.currentVersion(.postings) + 1) },
         FooterCase("reserved not zero", verify: false, .corrupt, flipping(-8)),
         FooterCase("body length too big", verify: false, .corrupt, flipping(-24)),
         FooterCase("first byte cut off", verify: false, .corrupt) { Array($0.dropFirst()) },
@@ -76,7 +76,7 @@ func flipping(_ index: Int) -> @Sendable ([UInt8]) -> [UInt8] {
             } catch let IndexError.unsupportedVersion(name, found, expected) {
                 #expect(c.outcome == .unsupportedVersion(found: found))
                 #expect(name == "idx/seg-1.post")
-                #expect(expected == FileFooter.currentVersion)
+                #expect(expected == FileFooter.currentVersion(.postings))
             } catch {
                 Issue.record("unexpected error \(error)")
             }
@@ -92,7 +92,7 @@ func flipping(_ index: Int) -> @Sendable ([UInt8]) -> [UInt8] {
             #expect(f.bodyLength == 3)
             #expect(f.checksum == Checksum.crc32([1, 2, 3]))
             #expect(f.kindRawValue == FileKind.store.rawValue)
-            #expect(f.version == FileFooter.currentVersion)
+            #expect(f.version == FileFooter.currentVersion(.store))
             #expect(f.reserved == 0)
         }
     }

@@ -1,0 +1,193 @@
+import Testing
+@testable import UFIndex
+
+/// Documents of policy-like text: phrases drawn from a small vocabulary, so that a dictionary
+/// trained on some of them helps compress the others.
+func storeDocuments(count: Int, seed: UInt64, meanBytes: Int = 6000) -> [[UInt8]] {
+    let phrases = ["坚持", "宗教中国化", "方向", "统一战线", "工作", "领导小组", "落实", "制度", "协调机制", "扎实做好",
+                   "督查反馈意见", "整改", "巩固", "成果", "民营经济", "乡村振兴", "港澳台", "调研报告", "2021年", "第",
+                   "条", "，", "。", "；", "\n", "Linux 内核", "铸牢中华民族共同体意识", "安全稳定", "政治环境", "发展"]
+    var rng = SeededGenerator(seed: seed)
+    return (0..<count).map { i in
+        var text = "文件\(i)："
+        let target = Int.random(in: 1...(2 * meanBytes), using: &rng)
+        while text.utf8.count < target { text += phrases[Int.random(in: 0..<phrases.count, using: &rng)] }
+        return Array(text.utf8)
+    }
+}
+
+/// Writes a store of `docs` to `dir/name.store` and returns its path and the documents' locations.
+func writeStore(_ docs: [[UInt8]], dir: String, name: String = "s") throws -> (String, [(block: UInt32, offset: UInt32)]) {
+    let b = DocStoreBuilder()
+    for d in docs { try d.withUnsafeBytes { try b.add($0) } }
+    return (try writeStore(b, dir: dir, name: name), b.locations)
+}
+
+func writeStore(_ b: DocStoreBuilder, dir: String, name: String) throws -> String {
+    let path = dir + "/" + name + ".store"
+    let sink = try FileSink(path: path)
+    try b.write(to: sink)
+    try sink.finish(kind: .store)
+    return path
+}
+
+/// Opens a store file the way a segment reader does.
+func withStore<T>(_ path: String, _ body: (DocStoreReader) throws -> T) throws -> T {
+    let f = try MappedFile(path: path)
+    return try withExtendedLifetime(f) {
+        try body(DocStoreReader(body: try FileFooter.validate(f, kind: .store, verifyChecksum: true), file: path))
+    }
+}
+
+struct DocStoreTests {
+    @Test func roundTripWithDictionary() throws {
+        try withTempDir { dir in
+            // More than the dictionary sample: trained while documents are added.
+            let docs = storeDocuments(count: 900, seed: 1) + [[], Array(repeating: 0x41, count: 100_000)]
+            let (path, locs) = try writeStore(docs, dir: dir)
+            try withStore(path) { r in
+                #expect(r.dictCount == 1)
+                #expect(r.blockCount > docs.count / 8)
+                for (i, d) in docs.enumerated() {
+                    #expect(try r.document(block: locs[i].block, offset: locs[i].offset, size: UInt64(d.count)) == d)
+                }
+                // Blocks stay small: a document only shares a block up to the target.
+                for b in 0..<r.blockCount {
+                    let (_, raw, dict) = try r.compressedBlock(b)
+                    #expect(dict == 1)
+                    #expect(raw <= UInt32(storeBlockTarget) || locs.filter { $0.block == UInt32(b) }.count == 1)
+                }
+                try r.verifyAll()
+            }
+            // The dictionary is used: its blocks are smaller than the same blocks compressed without one.
+            try withStore(path) { r in
+                var plain = 0, framed = 0
+                for b in 0..<r.blockCount {
+                    let block = try r.decompressBlock(UInt32(b))
+                    plain += try Zstd.compress(block, level: storeLevel).count
+                    framed += try r.compressedBlock(b).0.count
+                }
+                #expect(framed < plain * 9 / 10)
+            }
+        }
+    }
+
+    @Test func smallStoresTrainAtFlushOrGoWithout() throws {
+        try withTempDir { dir in
+            // Enough text for a dictionary, trained when the store is written.
+            let some = storeDocuments(count: 60, seed: 2)
+            let (p1, l1) = try writeStore(some, dir: dir, name: "a")
+            try withStore(p1) { (r: DocStoreReader) throws in
+                #expect(r.dictCount == 1)
+                for (i, d) in some.enumerated() { #expect(try r.document(block: l1[i].block, offset: l1[i].offset, size: UInt64(d.count)) == d) }
+            }
+            // Too little text: no dictionary.
+            let few = [Array("宗教中国化".utf8), Array("统一战线".utf8)]
+            let (p2, l2) = try writeStore(few, dir: dir, name: "b")
+            try withStore(p2) { (r: DocStoreReader) throws in
+                #expect(r.dictCount == 0)
+                #expect(try r.compressedBlock(0).2 == 0)
+                for (i, d) in few.enumerated() { #expect(try r.document(block: l2[i].block, offset: l2[i].offset, size: UInt64(d.count)) == d) }
+            }
+            // No documents at all.
+            let (p3, _) = try writeStore([], dir: dir, name: "c")
+            try withStore(p3) { (r: DocStoreReader) throws in
+                #expect(r.blockCount == 0)
+                #expect(r.dictCount == 0)
+            }
+        }
+    }
+
+    @Test func mergeCopiesBlocksWithTheirDictionaries() throws {
+        try withTempDir { dir in
+            let a = storeDocuments(count: 200, seed: 3), b = storeDocuments(count: 150, seed: 4), c = storeDocuments(count: 30, seed: 5)
+            let (pa, la) = try writeStore(a, dir: dir, name: "a")
+            let (pb, lb) = try writeStore(b, dir: dir, name: "b")
+            let merged = DocStoreBuilder()
+            try withStore(pa) { r in try merged.appendBlocks(of: r, locations: la) }
+            for d in c { try d.withUnsafeBytes { try merged.add($0) } }  // recompressed documents in between
+            try withStore(pb) { r in try merged.appendBlocks(of: r, locations: lb) }
+            let pm = try writeStore(merged, dir: dir, name: "m")
+            let all = a + c + b
+            try withStore(pm) { r in
+                #expect(r.dictCount == 3)
+                for (i, d) in all.enumerated() {
+                    let l = merged.locations[i]
+                    #expect(try r.document(block: l.block, offset: l.offset, size: UInt64(d.count)) == d)
+                }
+                try r.verifyAll()
+            }
+        }
+    }
+
+    /// Damaged tables and frames are reported as corruption of the store file, never a trap.
+    @Test func corruptStoresThrow() throws {
+        try withTempDir { dir in
+            let docs = storeDocuments(count: 120, seed: 6)
+            let (path, locs) = try writeStore(docs, dir: dir)
+            let file = try #require(readFile(path))
+            let body = Array(file.dropLast(FileFooter.size))
+            let blockCount = Int(body.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body.count - 8, as: UInt32.self) })
+            let dictCount = Int(body.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body.count - 4, as: UInt32.self) })
+            #expect(dictCount == 1)
+            let dictTable = body.count - 8 - 12 * dictCount
+            let blockTable = dictTable - 20 * blockCount
+
+            func open(_ bytes: [UInt8]) throws -> [[UInt8]] {
+                try bytes.withUnsafeBytes { buf in
+                    let r = try DocStoreReader(body: buf, file: "x.store")
+                    try r.verifyAll()
+                    return try docs.indices.map { try r.document(block: locs[$0].block, offset: locs[$0].offset, size: UInt64(docs[$0].count)) }
+                }
+            }
+            func patch(_ at: Int, _ value: UInt64, width: Int) -> [UInt8] {
+                var b = body
+                for k in 0..<width { b[at + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(k))) }
+                return b
+            }
+            #expect(try open(body) == docs)
+            let cases: [(String, [UInt8])] = [
+                ("short", Array(body.prefix(5))),
+                ("huge block count", patch(body.count - 8, UInt64(UInt32.max), width: 4)),
+                ("huge dictionary count", patch(body.count - 4, UInt64(UInt32.max), width: 4)),
+                ("block offset past the tables", patch(blockTable, UInt64(blockTable), width: 8)),
+                ("block length past the tables", patch(blockTable + 8, UInt64(UInt32.max), width: 4)),
+                ("wrong raw length", patch(blockTable + 12, 3, width: 4)),
+                ("dictionary number out of range", patch(blockTable + 16, 2, width: 4)),
+                ("no dictionary for a dictionary frame", patch(blockTable + 16, 0, width: 4)),
+                ("dictionary offset out of range", patch(dictTable, UInt64.max, width: 8)),
+                ("dictionary length out of range", patch(dictTable + 8, UInt64(UInt32.max), width: 4)),
+                ("dictionary header damaged", patch(Int(body.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: dictTable, as: UInt64.self) }) + 5, 0xFF, width: 1)),
+            ]
+            for (name, bytes) in cases {
+                let e = corruptError { try open(bytes) }
+                #expect(e?.file == "x.store", "\(name)")
+            }
+            // Any single damaged byte: the right documents or a corruption error.
+            var rng = SeededGenerator(seed: 7)
+            for _ in 0..<300 {
+                var b = body
+                let at = Int.random(in: 0..<b.count, using: &rng)
+                b[at] ^= UInt8.random(in: 1...255, using: &rng)
+                do { _ = try open(b) } catch let IndexError.corrupt(file, _) { #expect(file == "x.store") }
+            }
+        }
+    }
+
+    @Test func storeFilesCarryVersion2() throws {
+        try withTempDir { dir in
+            let (path, _) = try writeStore(storeDocuments(count: 3, seed: 8), dir: dir)
+            let file = try #require(readFile(path))
+            try file.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws -> Void in
+                #expect(try FileFooter.read(buf, file: path).version == 2)
+                var old = file
+                old[old.count - 10] = 1  // the version field's low byte: a store written by the previous format
+                old.withUnsafeBytes { (o: UnsafeRawBufferPointer) -> Void in
+                    #expect(throws: IndexError.unsupportedVersion(file: path, found: 1, expected: 2)) {
+                        _ = try FileFooter.validate(o, file: path, kind: .store, verifyChecksum: false)
+                    }
+                }
+            }
+        }
+    }
+}
