@@ -302,26 +302,28 @@ public final class SegmentBuffer {
         let out: PagedArray<UInt64>
         if let s = spare, s.capacity >= count { out = s } else { out = PagedArray<UInt64>(capacity: count) }
         spare = nil
-        let rank = UnsafeMutablePointer<UInt32>.allocate(capacity: max(terms, 1))
-        defer { rank.deallocate() }
-        for (r, t) in order.enumerated() { rank[Int(t)] = UInt32(r) }
+        // Counts and then write cursors by term id (one random access per entry), runs by rank.
+        let next = UnsafeMutablePointer<Int>.allocate(capacity: max(terms, 1))
+        defer { next.deallocate() }
+        next.initialize(repeating: 0, count: terms)
+        let src = log.base
+        for i in 0..<count { next[Int(src[i] >> 32)] += 1 }
         runs.withUnsafeMutableBufferPointer { runs in
-            let src = log.base
-            for i in 0..<count { runs[Int(rank[Int(src[i] >> 32)]) + 1] += 1 }
-            for t in 0..<terms { runs[t + 1] += runs[t] }
-            let next = UnsafeMutablePointer<Int>.allocate(capacity: terms + 1)
-            defer { next.deallocate() }
-            next.update(from: runs.baseAddress!, count: terms + 1)
-            let dst = out.base
-            docStart.withUnsafeBufferPointer { docStart in
-                for d in 0..<docs.count {
-                    let doc = UInt64(d) << 32
-                    for i in docStart[d]..<docStart[d + 1] {
-                        let e = src[i]
-                        let r = Int(rank[Int(e >> 32)])
-                        dst[next[r]] = doc | (e & 0xFFFF_FFFF)
-                        next[r] += 1
-                    }
+            for (r, t) in order.enumerated() {
+                let n = next[Int(t)]
+                next[Int(t)] = runs[r]
+                runs[r + 1] = runs[r] + n
+            }
+        }
+        let dst = out.base
+        docStart.withUnsafeBufferPointer { docStart in
+            for d in 0..<docs.count {
+                let doc = UInt64(d) << 32
+                for i in docStart[d]..<docStart[d + 1] {
+                    let e = src[i]
+                    let t = Int(e >> 32)
+                    dst[next[t]] = doc | (e & 0xFFFF_FFFF)
+                    next[t] += 1
                 }
             }
         }
