@@ -182,9 +182,14 @@ public final class Normalizer {
         return icuNormalize(UnsafeBufferPointer(rebasing: s[i..<j]))[...]
     }
 
+    /// The table entry of `u`, computed through ICU on first use.
+    @inline(__always)
     private func entry(_ u: UInt16) -> UInt32 {
-        let e = table[Int(u)]
-        if e & Self.known != 0 { return e }
+        let e = table.withUnsafeBufferPointer { $0[Int(u)] }
+        return e & Self.known != 0 ? e : computeEntry(u)
+    }
+
+    private func computeEntry(_ u: UInt16) -> UInt32 {
         var v = Self.known
         if cicu_nfkc_boundary_before(icu, Int32(u)) == 0 { v |= Self.joins }
         if u & 0xF800 == 0xD800 {

@@ -287,13 +287,14 @@ public final class IndexWriter {
             do { analyzer = try Analyzer() } catch {
                 lock.lock(); firstError = firstError ?? error; lock.unlock(); return
             }
-            var buffer = SegmentBuffer()
+            var buffer = SegmentBuffer(logBytes: budget)
             var local = IndexResult()
             func flush() throws {
                 guard buffer.docCount > 0 else { return }
                 let id = allocateSegmentId()
-                local.segments.append(try SegmentWriter.write(buffer, directory: directory, id: id))
-                buffer = SegmentBuffer()
+                let (entry, next) = try SegmentWriter.write(buffer, directory: directory, id: id)
+                local.segments.append(entry)
+                buffer = next
             }
             while true {
                 lock.lock()

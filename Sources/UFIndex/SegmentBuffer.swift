@@ -1,5 +1,11 @@
 import UFAnalysis
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An in-memory segment being built: the term table, an occurrence log, the documents'
 /// metadata and their compressed stored text. `SegmentWriter` serialises it.
 ///
@@ -9,19 +15,36 @@ import UFAnalysis
 ///     log      := occurrence*               documents in order, positions in order within each
 ///     occurrence := term:u32 (high half) position:u32 (low half)   one UInt64; W terms have position 0
 ///     docStart[d] = index in the log of document d's first occurrence (docStart[docCount] = log end)
+///
+/// Term keys (kind byte + UTF-8) are kept back to back in one byte arena, `keyBytes[keyStart[t] ..<
+/// keyStart[t + 1]]`, instead of one array per term.
 public final class SegmentBuffer {
-    /// Term keys by term id (kind byte + UTF-8).
-    var keys: [[UInt8]] = []
-    /// Kind byte of each term.
-    var kinds: [UInt8] = []
+    /// Term keys by term id, back to back (see the type's comment).
+    private(set) var keyBytes: [UInt8] = []
+    /// Where each term's key starts in `keyBytes`, plus the end.
+    private(set) var keyStart: [Int] = [0]
     /// The occurrence log.
-    var log: [UInt64] = []
+    private(set) var log: PagedArray<UInt64>?
+    /// Memory for the sorted copy of the log: the previous segment's, reused (see `recycle`).
+    private var spare: PagedArray<UInt64>?
     /// Start of each document's occurrences in the log, plus the end.
     var docStart: [Int] = [0]
-    /// Packed keys (bigrams, and words of up to three UTF-16 units) to term id.
-    private var packed = TermHashTable()
+    /// Each document's length in ICU words (BM25's dl), by local doc id.
+    private(set) var lengths: [UInt32] = []
+    /// BMP bigrams (c1 << 16 | c2) to term id.
+    private var bigrams = TermHashTable<UInt32>()
+    /// Han words of two BMP units (u1 << 16 | u2) to term id.
+    private var pairs = TermHashTable<UInt32>()
+    /// Other packed keys (astral bigrams, words and tokens of up to three UTF-16 units) to term id.
+    private var packed = TermHashTable<UInt64>(capacity: 1 << 12)
+    /// Words of four to seven UTF-16 units to term id.
+    private var wide = TermHashTable<WideTermKey>(capacity: 1 << 12)
     /// Unpackable keys to term id.
     private var unpacked: [[UInt8]: UInt32] = [:]
+    /// Per-document scratch: an occurrence's packed key (or resolved term id) and position.
+    private var pendingKeys: UnsafeMutablePointer<UInt64>
+    private var pendingPositions: UnsafeMutablePointer<UInt32>
+    private var pendingCapacity = 1 << 14
 
     /// Documents added so far.
     public private(set) var docs: [DocumentInfo] = []
@@ -32,18 +55,36 @@ public final class SegmentBuffer {
 
     /// Approximate bytes of memory held (the flush briefly needs a sorted copy of the log on top).
     public var memoryBytes: Int {
-        log.count * 8 + termBytes + packed.memoryBytes + docs.count * 128 + store.memoryBytes
+        (log?.count ?? 0) * 8 + termBytes + bigrams.memoryBytes + pairs.memoryBytes + packed.memoryBytes + wide.memoryBytes + docs.count * 128 + store.memoryBytes
     }
 
-    /// Creates an empty buffer.
-    public init() {}
+    /// Creates an empty buffer whose log can grow to about `logBytes` before it has to move.
+    public convenience init(logBytes: Int = 32 << 20) {
+        self.init(log: PagedArray(capacity: logBytes / 8))
+    }
 
-    deinit { packed.deallocate() }
+    private init(log: PagedArray<UInt64>) {
+        self.log = log
+        pendingKeys = .allocate(capacity: pendingCapacity)
+        pendingPositions = .allocate(capacity: pendingCapacity)
+    }
+
+    deinit {
+        bigrams.deallocate()
+        pairs.deallocate()
+        packed.deallocate()
+        wide.deallocate()
+        pendingKeys.deallocate()
+        pendingPositions.deallocate()
+    }
 
     /// Number of documents.
     public var docCount: Int { docs.count }
     /// Number of distinct terms.
-    public var termCount: Int { keys.count }
+    public var termCount: Int { keyStart.count - 1 }
+
+    /// The key of term `t`.
+    func key(_ t: Int) -> [UInt8] { Array(keyBytes[keyStart[t]..<keyStart[t + 1]]) }
 
     /// Adds one analysed document with its original bytes; returns its local doc id.
     @discardableResult
@@ -52,115 +93,280 @@ public final class SegmentBuffer {
         var info = info
         info.length = UInt32(analysis.words.count)
         docs.append(info)
+        lengths.append(info.length)
         try store.add(original)
         invert(analysis)
-        docStart.append(log.count)
+        docStart.append(log!.count)
         return doc
     }
 
-    /// Appends the document's term occurrences to the log.
-    private func invert(_ a: Analysis) {
-        let text = a.normalized.text
-        var pos: UInt32 = 0
-        var prevChar: UInt32 = 0       // previous unit when it was a character unit
-        var prevCharPos: UInt32 = 0
-        var hasPrevChar = false
-        text.withUnsafeBufferPointer { t in
-            a.forEachUnit { u in
-                switch u.kind {
-                case .char:
-                    let c = UTF16Scalar.decode(t, Int(u.start)).scalar
-                    if hasPrevChar {
-                        log.append(UInt64(termID(packedBigram(prevChar, c), bigram: (prevChar, c))) << 32 | UInt64(prevCharPos))
-                    }
-                    prevChar = c; prevCharPos = pos; hasPrevChar = true
-                case .word, .punct:
-                    if hasPrevChar {
-                        log.append(UInt64(termID(packedBigram(prevChar, 0), bigram: (prevChar, 0))) << 32 | UInt64(prevCharPos))
-                        hasPrevChar = false
-                    }
-                    let id = termID(kind: .token, UnsafeBufferPointer(rebasing: t[Int(u.start)..<Int(u.end)]))
-                    log.append(UInt64(id) << 32 | UInt64(pos))
-                }
-                pos &+= 1
-            }
-            if hasPrevChar {
-                log.append(UInt64(termID(packedBigram(prevChar, 0), bigram: (prevChar, 0))) << 32 | UInt64(prevCharPos))
-            }
-            // Han words, for BM25 (letter and number words are counted by their token terms).
-            for w in a.words where w.kind == .han {
-                log.append(UInt64(termID(kind: .word, UnsafeBufferPointer(rebasing: t[Int(w.start)..<Int(w.end)]))) << 32)
-            }
-        }
-    }
+    // Packed keys (UInt64): kind in the top two bits — 1 bigram (c1 << 21 | c2), 2 word, 3 token
+    // (length << 48, then up to three UTF-16 units at bits 32, 16 and 0). Top bits 0: the low
+    // 32 bits are an already resolved term id. Bit 61 set: a compact key in the low 32 bits —
+    // under kind 1 a BMP bigram (c1 << 16 | c2, for `bigrams`), under kind 2 a two-unit Han word
+    // (u1 << 16 | u2, for `pairs`).
 
-    /// The log sorted by term (counting sort), each entry as doc:u32 (high) position:u32 (low);
-    /// `runs[t] ..< runs[t + 1]` is term t's run, in (doc, position) order.
-    func sortedByTerm() -> (entries: [UInt64], runs: [Int]) {
-        let terms = keys.count
-        var runs = [Int](repeating: 0, count: terms + 1)
-        for e in log { runs[Int(e >> 32) + 1] += 1 }
-        for t in 0..<terms { runs[t + 1] += runs[t] }
-        var next = runs
-        let count = log.count
-        let out = [UInt64](unsafeUninitializedCapacity: count) { out, initialized in
-            next.withUnsafeMutableBufferPointer { next in
-                log.withUnsafeBufferPointer { log in
-                    for d in 0..<docs.count {
-                        let doc = UInt64(d) << 32
-                        for i in docStart[d]..<docStart[d + 1] {
-                            let e = log[i]
-                            let t = Int(e >> 32)
-                            out[next[t]] = doc | (e & 0xFFFF_FFFF)
-                            next[t] += 1
-                        }
-                    }
-                }
-            }
-            initialized = count  // every slot was written: the runs partition the log
-        }
-        return (out, runs)
-    }
+    private static let compactBigram: UInt64 = 0b011 << 61
+    private static let compactPair: UInt64 = 0b101 << 61
 
     @inline(__always)
-    private func packedBigram(_ c1: UInt32, _ c2: UInt32) -> UInt64 {
-        1 << 62 | UInt64(c1) << 21 | UInt64(c2)
+    private static func packedBigram(_ c1: UInt32, _ c2: UInt32) -> UInt64 {
+        if c1 < 0x10000 && c2 < 0x10000 { return compactBigram | UInt64(c1 << 16 | c2) }
+        return 1 << 62 | UInt64(c1) << 21 | UInt64(c2)
     }
 
-    private func termID(_ packedKey: UInt64, bigram: (UInt32, UInt32)) -> UInt32 {
-        if let id = packed.find(packedKey) { return id }
-        let id = newTerm(TermKey.bigram(bigram.0, bigram.1))
-        packed.insert(packedKey, id)
+    /// Appends the document's term occurrences to the log: first every occurrence's packed key
+    /// in one pass over the units, then the keys resolved to term ids in a tight loop (the
+    /// hash probes are independent, so the processor overlaps their cache misses).
+    private func invert(_ a: Analysis) {
+        let log = self.log!
+        a.normalized.text.withUnsafeBufferPointer { t in
+            a.words.withUnsafeBufferPointer { ws in
+                let n = t.count
+                let bound = 2 * n + 1 + ws.count  // per unit at most an end marker and a token; then W words
+                if bound > pendingCapacity {
+                    pendingKeys.deallocate(); pendingPositions.deallocate()
+                    pendingCapacity = max(bound, pendingCapacity * 2)
+                    pendingKeys = .allocate(capacity: pendingCapacity)
+                    pendingPositions = .allocate(capacity: pendingCapacity)
+                }
+                let keys = pendingKeys, poss = pendingPositions
+                var k = 0
+                var pos: UInt32 = 0
+                var prevChar: UInt32 = 0       // previous unit when it was a character unit
+                var prevCharPos: UInt32 = 0
+                var hasPrevChar = false
+                var i = 0
+                var w = 0
+                let wc = ws.count
+                // The matching units, as `Analysis.forEachUnit` defines them.
+                while i < n {
+                    while w < wc && Int(ws[w].end) <= i { w += 1 }
+                    let (c, len) = UTF16Scalar.decode(t, i)
+                    if CharClass.isCharUnit(c) {
+                        if hasPrevChar {
+                            keys[k] = Self.packedBigram(prevChar, c); poss[k] = prevCharPos; k += 1
+                        }
+                        prevChar = c; prevCharPos = pos; hasPrevChar = true
+                        i += len
+                        pos &+= 1
+                        continue
+                    }
+                    let end: Int
+                    if w < wc && Int(ws[w].start) <= i && ws[w].kind != .han {
+                        // The run of non-char-unit characters inside this letter/number word.
+                        let wordEnd = Int(ws[w].end)
+                        var j = i + len
+                        while j < wordEnd {
+                            let (c2, l2) = UTF16Scalar.decode(t, j)
+                            if CharClass.isCharUnit(c2) { break }
+                            j += l2
+                        }
+                        end = j
+                    } else if CharClass.isSpace(c) {
+                        i += len
+                        continue
+                    } else {
+                        end = i + len
+                    }
+                    if hasPrevChar {
+                        keys[k] = Self.packedBigram(prevChar, 0); poss[k] = prevCharPos; k += 1
+                        hasPrevChar = false
+                    }
+                    keys[k] = textKey(kind: .token, t, i, end); poss[k] = pos; k += 1
+                    pos &+= 1
+                    i = end
+                }
+                if hasPrevChar {
+                    keys[k] = Self.packedBigram(prevChar, 0); poss[k] = prevCharPos; k += 1
+                }
+                // Han words, for BM25 (letter and number words are counted by their token terms).
+                for x in 0..<wc where ws[x].kind == .han {
+                    let s = Int(ws[x].start), e = Int(ws[x].end)
+                    if e - s == 2 && t[s] & 0xF800 != 0xD800 && t[s + 1] & 0xF800 != 0xD800 {
+                        keys[k] = Self.compactPair | UInt64(UInt32(t[s]) << 16 | UInt32(t[s + 1]))
+                    } else {
+                        keys[k] = textKey(kind: .word, t, s, e)
+                    }
+                    poss[k] = 0; k += 1
+                }
+                log.reserve(k)
+                let out = log.base + log.count
+                for x in 0..<k {
+                    out[x] = UInt64(resolve(keys[x])) << 32 | UInt64(poss[x])
+                }
+                log.count += k
+            }
+        }
+    }
+
+    /// The term id of a packed key (see `packedBigram`), adding the term when it is new.
+    @inline(__always)
+    private func resolve(_ p: UInt64) -> UInt32 {
+        let tag = p >> 61
+        if tag == Self.compactBigram >> 61 {
+            let c = UInt32(truncatingIfNeeded: p)
+            if let id = bigrams.find(c) { return id }
+            let id = newTerm(packed: 1 << 62 | UInt64(c >> 16) << 21 | UInt64(c & 0xFFFF))
+            bigrams.insert(c, id)
+            return id
+        }
+        if tag == Self.compactPair >> 61 {
+            let c = UInt32(truncatingIfNeeded: p)
+            if let id = pairs.find(c) { return id }
+            let id = newTerm(packed: 2 << 62 | 2 << 48 | UInt64(c) << 16)
+            pairs.insert(c, id)
+            return id
+        }
+        if p >> 62 == 0 { return UInt32(truncatingIfNeeded: p) }
+        if let id = packed.find(p) { return id }
+        let id = newTerm(packed: p)
+        packed.insert(p, id)
         return id
     }
 
-    private func termID(kind: TermKind, _ units: UnsafeBufferPointer<UInt16>) -> UInt32 {
-        if units.count <= 3 {
-            var p = UInt64(kind == .word ? 2 : 3) << 62 | UInt64(units.count) << 48
+    /// The packed key of `t[start ..< end]` as a term of `kind`, or (top bits 0) the term id
+    /// of a text too long to pack into 64 bits.
+    @inline(__always)
+    private func textKey(kind: TermKind, _ t: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> UInt64 {
+        let count = end - start
+        if count <= 3 {
+            var p = UInt64(kind == .word ? 2 : 3) << 62 | UInt64(count) << 48
             var shift: UInt64 = 32
-            for u in units { p |= UInt64(u) << shift; shift &-= 16 }
-            if let id = packed.find(p) { return id }
+            for i in start..<end { p |= UInt64(t[i]) << shift; shift &-= 16 }
+            return p
+        }
+        return UInt64(longTermID(kind: kind, UnsafeBufferPointer(rebasing: t[start..<end])))
+    }
+
+    /// The term id of a text of more than three units (added when new).
+    private func longTermID(kind: TermKind, _ units: UnsafeBufferPointer<UInt16>) -> UInt32 {
+        if units.count <= 7 {
+            var high = UInt64(kind == .word ? 2 : 3) << 62 | UInt64(units.count) << 48
+            high |= UInt64(units[0]) << 32 | UInt64(units[1]) << 16 | UInt64(units[2])
+            var low: UInt64 = 0
+            var shift: UInt64 = 48
+            for i in 3..<units.count { low |= UInt64(units[i]) << shift; shift &-= 16 }
+            let key = WideTermKey(high: high, low: low)
+            if let id = wide.find(key) { return id }
             let id = newTerm(TermKey.utf16(kind, units))
-            packed.insert(p, id)
+            wide.insert(key, id)
             return id
         }
         let key = TermKey.utf16(kind, units)
         if let id = unpacked[key] { return id }
         let id = newTerm(key)
         unpacked[key] = id
+        termBytes += 64 + key.count
         return id
+    }
+
+    /// Adds the term of a packed key (bigram, or a word or token of up to three units).
+    private func newTerm(packed p: UInt64) -> UInt32 {
+        let kind = p >> 62
+        if kind == 1 {
+            let id = UInt32(keyStart.count - 1)
+            keyBytes.append(TermKind.bigram.rawValue)
+            TermKey.appendUTF8(UInt32(truncatingIfNeeded: p >> 21) & 0x1F_FFFF, to: &keyBytes)
+            let c2 = UInt32(truncatingIfNeeded: p) & 0x1F_FFFF
+            if c2 != 0 { TermKey.appendUTF8(c2, to: &keyBytes) }
+            keyStart.append(keyBytes.count)
+            termBytes += 8 + keyBytes.count - keyStart[keyStart.count - 2]
+            return id
+        }
+        let count = Int((p >> 48) & 0x3FFF)
+        var units: (UInt16, UInt16, UInt16) = (UInt16(truncatingIfNeeded: p >> 32), UInt16(truncatingIfNeeded: p >> 16),
+                                               UInt16(truncatingIfNeeded: p))
+        return withUnsafeBytes(of: &units) { raw in
+            newTerm(TermKey.utf16(kind == 2 ? .word : .token, raw.bindMemory(to: UInt16.self).prefix(count)))
+        }
     }
 
     private func newTerm(_ key: [UInt8]) -> UInt32 {
-        let id = UInt32(keys.count)
-        keys.append(key)
-        kinds.append(key[0])
-        termBytes += 48 + key.count
+        let id = UInt32(keyStart.count - 1)
+        keyBytes.append(contentsOf: key)
+        keyStart.append(keyBytes.count)
+        termBytes += 8 + key.count
         return id
     }
 
+    /// The log sorted by term in key order (counting sort), each entry as doc:u32 (high)
+    /// position:u32 (low): `runs[r] ..< runs[r + 1]` is the run of term `order[r]` (the r-th
+    /// key), in (doc, position) order, so the flush reads the entries front to back. The log is
+    /// released; its memory becomes the next buffer's (see `recycle`).
+    func sortedByTerm(order: [Int32]) -> (entries: PagedArray<UInt64>, runs: [Int]) {
+        let terms = termCount
+        let log = self.log!
+        let count = log.count
+        var runs = [Int](repeating: 0, count: terms + 1)
+        let out: PagedArray<UInt64>
+        if let s = spare, s.capacity >= count { out = s } else { out = PagedArray<UInt64>(capacity: count) }
+        spare = nil
+        // Counts and then write cursors by term id (one random access per entry), runs by rank.
+        let next = UnsafeMutablePointer<Int>.allocate(capacity: max(terms, 1))
+        defer { next.deallocate() }
+        next.initialize(repeating: 0, count: terms)
+        let src = log.base
+        for i in 0..<count { next[Int(src[i] >> 32)] += 1 }
+        runs.withUnsafeMutableBufferPointer { runs in
+            for (r, t) in order.enumerated() {
+                let n = next[Int(t)]
+                next[Int(t)] = runs[r]
+                runs[r + 1] = runs[r] + n
+            }
+        }
+        let dst = out.base
+        docStart.withUnsafeBufferPointer { docStart in
+            for d in 0..<docs.count {
+                let doc = UInt64(d) << 32
+                for i in docStart[d]..<docStart[d + 1] {
+                    let e = src[i]
+                    let t = Int(e >> 32)
+                    dst[next[t]] = doc | (e & 0xFFFF_FFFF)
+                    next[t] += 1
+                }
+            }
+        }
+        out.count = count  // every slot was written: the runs partition the log
+        log.count = 0
+        spare = log
+        self.log = nil
+        return (out, runs)
+    }
+
+    /// Hands this buffer's big arrays (the emptied log and `sorted`, the entries of its flush)
+    /// to a new buffer, so the next segment reuses memory that is already faulted in.
+    func recycle(sorted: PagedArray<UInt64>) -> SegmentBuffer {
+        let next = SegmentBuffer(log: spare ?? PagedArray(capacity: 1 << 20))
+        sorted.count = 0
+        next.spare = sorted
+        spare = nil
+        return next
+    }
+
     /// Term ids in key order.
-    func sortedTermIDs() -> [Int] {
-        keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
+    func sortedTermIDs() -> [Int32] {
+        let terms = termCount
+        // Sort on the first eight key bytes (big-endian, zero-padded), then on the whole key.
+        var order = [(prefix: UInt64, id: Int32)]()
+        order.reserveCapacity(terms)
+        keyBytes.withUnsafeBufferPointer { kb in
+            keyStart.withUnsafeBufferPointer { ks in
+                for t in 0..<terms {
+                    var p: UInt64 = 0
+                    let s = ks[t], e = ks[t + 1]
+                    for i in 0..<8 { p = p << 8 | (s + i < e ? UInt64(kb[s + i]) : 0) }
+                    order.append((p, Int32(t)))
+                }
+                order.sort { a, b in
+                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    let sa = ks[Int(a.id)], la = ks[Int(a.id) + 1] - sa
+                    let sb = ks[Int(b.id)], lb = ks[Int(b.id) + 1] - sb
+                    let c = memcmp(kb.baseAddress! + sa, kb.baseAddress! + sb, min(la, lb))
+                    return c != 0 ? c < 0 : la < lb
+                }
+            }
+        }
+        return order.map(\.id)
     }
 }

@@ -50,37 +50,46 @@ final class SegmentWriter {
         return SegmentEntry(id: id, docCount: UInt32(docs.count), liveTokenCount: tokens, fileSizes: sizes)
     }
 
-    /// Writes a whole in-memory buffer as segment `id`.
-    static func write(_ buffer: SegmentBuffer, directory: IndexDirectory, id: UInt64) throws -> SegmentEntry {
+    /// Writes a whole in-memory buffer as segment `id`. Returns the entry and the buffer to fill
+    /// next (which reuses this one's memory).
+    static func write(_ buffer: SegmentBuffer, directory: IndexDirectory, id: UInt64) throws -> (SegmentEntry, next: SegmentBuffer) {
         let w = try SegmentWriter(directory: directory, id: id)
-        let (entries, runs) = buffer.sortedByTerm()
-        buffer.log = []  // the sorted copy replaces it
-        var positions = [UInt32]()
-        try entries.withUnsafeBufferPointer { e in
-            for t in buffer.sortedTermIDs() {
-                let key = buffer.keys[t]
+        let order = buffer.sortedTermIDs()
+        let (entries, runs) = buffer.sortedByTerm(order: order)  // the sorted copy replaces the log
+        // One document's positions of one term, copied out of the sorted entries.
+        var scratchCapacity = 1024
+        var scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: scratchCapacity)
+        defer { scratch.deallocate() }
+        let e = entries.base
+        try withExtendedLifetime(entries) { try buffer.lengths.withUnsafeBufferPointer { lengths in
+            for (r, t32) in order.enumerated() {
+                let t = Int(t32)
+                let key = buffer.key(t)
                 let hasPos = key[0] != TermKind.word.rawValue
                 var enc = PostingsEncoder(hasPositions: hasPos)
-                var i = runs[t]
-                let end = runs[t + 1]
+                var i = runs[r]
+                let end = runs[r + 1]
                 while i < end {
                     let doc = e[i] >> 32
-                    positions.removeAll(keepingCapacity: true)
-                    var j = i
-                    while j < end && e[j] >> 32 == doc {
-                        positions.append(UInt32(truncatingIfNeeded: e[j]))
-                        j += 1
+                    var j = i + 1
+                    while j < end && e[j] >> 32 == doc { j += 1 }
+                    let tf = j - i
+                    if hasPos {
+                        if tf > scratchCapacity {
+                            scratch.deallocate()
+                            scratchCapacity = max(tf, scratchCapacity * 2)
+                            scratch = .allocate(capacity: scratchCapacity)
+                        }
+                        for k in 0..<tf { scratch[k] = UInt32(truncatingIfNeeded: e[i + k]) }
                     }
-                    let tf = UInt32(j - i)
-                    positions.withUnsafeBufferPointer {
-                        enc.add(doc: Int32(doc), tf: tf, length: buffer.docs[Int(doc)].length,
-                                positions: hasPos ? $0 : UnsafeBufferPointer(rebasing: $0[0..<0]))
-                    }
+                    enc.add(doc: Int32(doc), tf: UInt32(tf), length: lengths[Int(doc)],
+                            positions: UnsafeBufferPointer(start: scratch, count: hasPos ? tf : 0))
                     i = j
                 }
                 try w.addTerm(key: key, encoder: &enc)
             }
-        }
-        return try w.finish(docs: buffer.docs, store: buffer.store)
+        } }
+        let entry = try w.finish(docs: buffer.docs, store: buffer.store)
+        return (entry, buffer.recycle(sorted: entries))
     }
 }
