@@ -1,7 +1,8 @@
 // Document table (.docs): per-document lengths for BM25 and metadata records.
 //
-//   body     := lengths records offsets trailer
+//   body     := lengths units records offsets trailer
 //   lengths  := length:u32le{docCount}            ICU word tokens per document (BM25 dl)
+//   units    := unitCount:u32le{docCount}         matching units per document (positions are below it)
 //   records  := record{docCount}
 //   record   := path:str title:str size:varint mtime:i64le hash:u64le year:u16le encoding:u8
 //               storeBlock:varint storeOffset:varint
@@ -18,6 +19,7 @@ enum DocTableWriter {
     static func write(docs: [DocumentInfo], locations: [(block: UInt32, offset: UInt32)], to sink: FileSink) throws {
         var w = ByteWriter()
         for d in docs { w.u32LE(d.length) }
+        for d in docs { w.u32LE(d.units) }
         let recordsStart = UInt64(w.buffer.count)
         var offsets = [UInt32]()
         offsets.reserveCapacity(docs.count)
@@ -54,6 +56,8 @@ public struct DocTableReader {
     let offsetsStart: Int
     /// Every document's length (ICU words), u32le each.
     public let lengths: UnsafeRawBufferPointer
+    /// Every document's number of matching units, u32le each.
+    public let units: UnsafeRawBufferPointer
 
     init(body: UnsafeRawBufferPointer, file: String) throws {
         self.body = body
@@ -63,13 +67,20 @@ public struct DocTableReader {
         try r.seek(to: body.count - 20)
         count = Int(try r.u32LE())
         let rs = try r.u64LE(), os = try r.u64LE()
-        guard rs == UInt64(count) * 4, os >= rs, os <= UInt64(body.count - 20),
+        guard rs == UInt64(count) * 8, os >= rs, os <= UInt64(body.count - 20),
               UInt64(body.count - 20) - os == UInt64(count) * 4 else {
             throw IndexError.corrupt(file: file, detail: "document table layout out of range")
         }
         recordsStart = Int(rs)
         offsetsStart = Int(os)
         lengths = UnsafeRawBufferPointer(rebasing: body[0..<count * 4])
+        units = UnsafeRawBufferPointer(rebasing: body[count * 4..<count * 8])
+    }
+
+    /// The number of matching units of local document `doc`; the caller guarantees `doc < count`.
+    @inline(__always)
+    public func unitCount(_ doc: Int) -> UInt32 {
+        units.loadUnaligned(fromByteOffset: doc * 4, as: UInt32.self).littleEndian
     }
 
     /// The length (ICU words) of local document `doc`; the caller guarantees `doc < count`.
@@ -96,7 +107,7 @@ public struct DocTableReader {
         let block = try rec.varint32()
         let offset = try rec.varint32()
         let info = DocumentInfo(path: path, title: title, size: size, mtimeNanos: mtime, hash: hash, year: year,
-                                encoding: enc, length: length(doc))
+                                encoding: enc, length: length(doc), units: unitCount(doc))
         return (info, block, offset)
     }
 }

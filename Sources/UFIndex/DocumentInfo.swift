@@ -18,12 +18,14 @@ public struct DocumentInfo: Sendable, Equatable {
     public var encoding: SourceEncoding
     /// Document length in ICU word tokens (BM25's dl).
     public var length: UInt32
+    /// Number of matching units (positions run 0 ..< units); it scales the coding of positions.
+    public var units: UInt32
 
     /// Creates a record.
     public init(path: String, title: String, size: UInt64, mtimeNanos: Int64, hash: UInt64, year: UInt16,
-                encoding: SourceEncoding, length: UInt32) {
+                encoding: SourceEncoding, length: UInt32, units: UInt32 = 0) {
         self.path = path; self.title = title; self.size = size; self.mtimeNanos = mtimeNanos
-        self.hash = hash; self.year = year; self.encoding = encoding; self.length = length
+        self.hash = hash; self.year = year; self.encoding = encoding; self.length = length; self.units = units
     }
 }
 

@@ -39,6 +39,8 @@ public struct PostingsIterator {
     var posKs = 0            // byte offset in `pos` of the gap chunks' parameters
     var gapIndex = 0         // gaps decoded so far in the block
     let docLimit: Int
+    let units: UnsafeRawPointer?     // each document's unit count, u32le
+    let unitsBytes: Int
     let postFile: String
     let posFile: String
 
@@ -50,11 +52,13 @@ public struct PostingsIterator {
     /// Parses the skip table of `post` (one term's postings). `slack` bytes past the end of
     /// each region may be loaded (see the grammar); `docLimit` bounds every document id; `maxTf`
     /// is the dictionary's (it bounds a one-block list).
-    init(post r0: ByteReader, pos: ByteReader?, df: Int, maxTf: UInt32, docLimit: Int, postSlack: Int, posSlack: Int,
-         memory mem: UnsafeMutableRawPointer) throws {
+    init(post r0: ByteReader, pos: ByteReader?, df: Int, maxTf: UInt32, docLimit: Int, units: UnsafeRawBufferPointer?,
+         postSlack: Int, posSlack: Int, memory mem: UnsafeMutableRawPointer) throws {
         var r = r0
         self.df = df
         self.docLimit = docLimit
+        self.units = units?.baseAddress
+        unitsBytes = units?.count ?? 0
         postFile = r.file
         posFile = pos?.file ?? r.file
         guard df >= 0 else { throw r.corrupt("negative document count") }
@@ -278,26 +282,33 @@ public struct PostingsIterator {
         }
         posIndex[n] = total
         let chunks = (total - n + postingsBlockSize - 1) / postingsBlockSize
-        let streamAt = start + 1 + chunks
-        // Every value takes at least one bit: check that before allocating anything.
-        guard streamAt <= end, total <= (end - streamAt) * 8 else { throw badPositions("\(total) positions in \(end - start) bytes") }
-        for c in 0...chunks {
+        let streamAt = start + chunks
+        // Every gap takes at least one bit: check that before allocating anything.
+        guard streamAt <= end, total - n <= (end - streamAt) * 8 else { throw badPositions("\(total) positions in \(end - start) bytes") }
+        for c in 0..<chunks {
             let k = base.load(fromByteOffset: start + c, as: UInt8.self)
             guard k <= 31 else { throw badPositions("bad Rice parameter \(k)") }
+        }
+        guard let unitTable = units, docs[n - 1] >= 0, (Int(docs[n - 1]) + 1) * 4 <= unitsBytes else {
+            throw badPositions("no unit count for document \(docs[n - 1])")
         }
         if posCap < total {
             posBuf?.deallocate()
             posCap = max(total, 2 * posCap, 256)
             posBuf = .allocate(capacity: posCap)
         }
-        let firstK = Int(base.load(fromByteOffset: start, as: UInt8.self))
         var bits = RiceReader(base: base, readable: posReadable, bit: streamAt * 8, endBit: end * 8)
         do {
-            for k in 0..<n { firsts[k] = try bits.next(k: firstK) }
+            for k in 0..<n {
+                let u = UInt32(littleEndian: unitTable.loadUnaligned(fromByteOffset: Int(docs[k]) &* 4, as: UInt32.self))
+                let tf = tfs[k]
+                firsts[k] = tf == 1 ? bits.truncated(over: u) : try bits.next(k: Rice.firstParameter(units: u, tf: tf))
+            }
         } catch {
             throw badPositions("Rice code runs past the block")
         }
-        posKs = start + 1
+        guard bits.bit <= bits.endBit else { throw badPositions("first positions run past the block") }
+        posKs = start
         posBit = bits.bit
         posEndBit = bits.endBit
         gapIndex = 0
@@ -363,6 +374,21 @@ struct RiceReader {
             }
         }
         return w &>> UInt64(bit & 7)
+    }
+
+    /// The next value in truncated binary over 0 ..< u (see the grammar).
+    @inline(__always) mutating func truncated(over u: UInt32) -> UInt32 {
+        let (short, cut) = Rice.truncated(u)
+        guard u > 1 else { return 0 }
+        let w = word()
+        var x = w & ((1 &<< UInt64(short)) &- 1)
+        if x < cut {
+            bit &+= short
+        } else {
+            x = (x &<< 1 | (w &>> UInt64(short)) & 1) &- cut
+            bit &+= short &+ 1
+        }
+        return UInt32(truncatingIfNeeded: x)
     }
 
     /// Decodes `n` gaps coded with parameter `k`, writing their running sums from `p0` to `out`;
@@ -440,11 +466,11 @@ public final class PostingsCursor {
     /// positions), `df` documents, each below `docLimit`. `postSlack` and `posSlack` say how many
     /// bytes past each region may be loaded (the rest of the mapped file).
     public init(postings: ByteReader, positions: ByteReader?, df: Int, maxTf: UInt32 = .max, docLimit: Int = Int(Int32.max),
-                postSlack: Int = 0, posSlack: Int = 0) throws {
+                units: UnsafeRawBufferPointer? = nil, postSlack: Int = 0, posSlack: Int = 0) throws {
         memory = .allocate(byteCount: PostingsIterator.memorySize(blocks: PostingsIterator.blockCount(df: max(df, 0))), alignment: 8)
         do {
             let it = try PostingsIterator(post: postings, pos: positions, df: df, maxTf: maxTf, docLimit: docLimit,
-                                          postSlack: postSlack, posSlack: posSlack, memory: memory)
+                                          units: units, postSlack: postSlack, posSlack: posSlack, memory: memory)
             iterator = .allocate(capacity: 1)
             iterator.initialize(to: it)
         } catch {
@@ -455,7 +481,8 @@ public final class PostingsCursor {
 
     /// A cursor over postings encoded in memory (see ``PostingsEncoder``): the bytes are copied
     /// and owned by the cursor.
-    convenience init(encoded post: [UInt8], positions pos: [UInt8], df: Int, maxTf: UInt32, docLimit: Int) throws {
+    convenience init(encoded post: [UInt8], positions pos: [UInt8], df: Int, maxTf: UInt32, docLimit: Int,
+                     units: UnsafeRawBufferPointer) throws {
         func copy(_ a: [UInt8]) -> UnsafeMutableRawBufferPointer {
             let m = UnsafeMutableRawBufferPointer.allocate(byteCount: max(a.count, 1), alignment: 8)
             a.withUnsafeBytes { if let b = $0.baseAddress { m.baseAddress!.copyMemory(from: b, byteCount: a.count) } }
@@ -465,7 +492,7 @@ public final class PostingsCursor {
         do {
             try self.init(postings: ByteReader(UnsafeRawBufferPointer(rebasing: pm[0..<post.count]), file: "(merged postings)"),
                           positions: ByteReader(UnsafeRawBufferPointer(rebasing: qm[0..<pos.count]), file: "(merged positions)"),
-                          df: df, maxTf: maxTf, docLimit: docLimit)
+                          df: df, maxTf: maxTf, docLimit: docLimit, units: units)
         } catch {
             pm.deallocate()
             qm.deallocate()

@@ -30,13 +30,18 @@
 //   exception    := index:u8 high:varint      value[index] += high << bits (high > 0)
 //   packed(v, n, w) := ⌈n × w / 8⌉ bytes holding n values of w bits (0...32), least significant
 //                   bit first: value k occupies bits k×w ..< (k+1)×w of the little-endian stream
-//   blockPositions := firstK:u8 gapK:u8{⌈(P - n) / 128⌉} rice(first){n} rice(gap){P - n} pad
-//                   P: the sum of the block's tfs; first: each document's first position; gap:
-//                   a position minus the previous position of the same document, for every
-//                   position but each document's first, documents in block order; gap k
-//                   applies to gaps 128 × k ..< 128 × (k + 1); pad: zero bits to a byte
+//   blockPositions := gapK:u8{⌈(P - n) / 128⌉} first{n} rice(gap){P - n} pad
+//                   P: the sum of the block's tfs; gap: a position minus the previous position
+//                   of the same document, for every position but each document's first,
+//                   documents in block order; gap k applies to gaps 128 × k ..< 128 × (k + 1);
+//                   pad: zero bits to a byte
+//   first        := each document's first position, scaled by its unit count u (.docs): with
+//                   tf = 1, truncated binary over 0 ..< u; otherwise rice(first) with parameter
+//                   ⌊log2 max(1, 2u / (3 (tf + 1)))⌋
+//   truncated binary of v over 0 ..< u := with b = ⌈log2 u⌉ and c = 2^b − u, v < c is v in
+//                   b − 1 bits; otherwise (v + c) >> 1 in b − 1 bits, then (v + c) & 1 in one
 //   rice(v) with parameter k (0...31) := (v >> k) zero bits, a one bit, then v mod 2^k in k bits,
-//                   in the same least-significant-first bit stream
+//                   all in one least-significant-bit-first stream
 //
 // Unit positions are those of Analysis.forEachUnit. Varints are unsigned LEB128; doc ids are
 // segment-local. Readers may load up to 7 bytes past a packed list or bit stream (the footer
@@ -132,6 +137,19 @@ enum BitPacking {
 
 /// Rice coding (see the grammar above).
 enum Rice {
+    /// The parameter for the first position of a document with `units` units and `tf` > 1.
+    @inline(__always) static func firstParameter(units: UInt32, tf: UInt32) -> Int {
+        let m = max(1, (UInt64(units) * 2) / (3 * (UInt64(tf) + 1)))
+        return min(31, 63 - m.leadingZeroBitCount)
+    }
+
+    /// Truncated binary over 0 ..< u: the shorter width b − 1 and the cut c (see the grammar).
+    @inline(__always) static func truncated(_ u: UInt32) -> (short: Int, cut: UInt64) {
+        guard u > 1 else { return (0, u == 1 ? 1 : 0) }
+        let b = 32 - (u - 1).leadingZeroBitCount   // ⌈log2 u⌉
+        return (b - 1, (UInt64(1) << UInt64(b)) - UInt64(u))
+    }
+
     /// The parameter that codes `values` in the fewest bits.
     static func parameter(_ values: UnsafeBufferPointer<UInt32>) -> Int {
         guard !values.isEmpty else { return 0 }
@@ -168,6 +186,19 @@ struct BitWriter {
         }
     }
 
+    /// Appends `v` (< `u`) in truncated binary over 0 ..< u.
+    mutating func truncated(_ v: UInt32, over u: UInt32) {
+        let (short, cut) = Rice.truncated(u)
+        guard u > 1 else { return }
+        let x = UInt64(v)
+        if x < cut {
+            write(x, short)
+        } else {
+            write((x + cut) >> 1, short)
+            write((x + cut) & 1, 1)
+        }
+    }
+
     /// Appends `v` Rice-coded with parameter `k`.
     mutating func rice(_ v: UInt32, k: Int) {
         var q = Int(v >> UInt32(k))
@@ -193,6 +224,7 @@ struct PostingsEncoder {
     private var gaps = [UInt32](repeating: 0, count: postingsBlockSize)
     private var tfs = [UInt32](repeating: 0, count: postingsBlockSize)
     private var firsts = [UInt32](repeating: 0, count: postingsBlockSize)
+    private var units = [UInt32](repeating: 0, count: postingsBlockSize)
     private var posGaps: [UInt32] = []
     private var blockCount = 0
     private var inBlock = 0
@@ -206,15 +238,16 @@ struct PostingsEncoder {
 
     init(hasPositions: Bool) { self.hasPositions = hasPositions }
 
-    /// Adds a document (in increasing doc order) with its tf, length and positions (increasing,
-    /// `tf` of them; ignored for terms without positions).
-    mutating func add(doc: Int32, tf: UInt32, length: UInt32, positions pos: UnsafeBufferPointer<UInt32>) {
+    /// Adds a document (in increasing doc order) with its tf, length, unit count and positions
+    /// (increasing, `tf` of them, all below `units`; ignored for terms without positions).
+    mutating func add(doc: Int32, tf: UInt32, length: UInt32, units u: UInt32, positions pos: UnsafeBufferPointer<UInt32>) {
         gaps[inBlock] = UInt32(Int64(doc) - lastDoc - 1)
         tfs[inBlock] = tf &- 1
         if hasPositions {
-            assert(pos.count == Int(tf), "positions must number tf")
+            precondition(pos.count == Int(tf) && (pos.last ?? 0) < u, "positions must number tf and lie below the unit count")
             var last = pos.first ?? 0
             firsts[inBlock] = last
+            units[inBlock] = u
             for p in pos.dropFirst() {
                 posGaps.append(p &- last)
                 last = p
@@ -253,18 +286,22 @@ struct PostingsEncoder {
         if hasPositions {
             firsts.withUnsafeBufferPointer { f in
                 posGaps.withUnsafeBufferPointer { g in
-                    let fp = UnsafeBufferPointer(rebasing: f[0..<n])
-                    let fk = Rice.parameter(fp)
                     var chunks = [Int]()
                     var c = 0
                     while c < g.count {
                         chunks.append(Rice.parameter(UnsafeBufferPointer(rebasing: g[c..<min(c + postingsBlockSize, g.count)])))
                         c += postingsBlockSize
                     }
-                    positions.u8(UInt8(fk))
                     for k in chunks { positions.u8(UInt8(k)) }
                     var bw = BitWriter()
-                    for v in fp { bw.rice(v, k: fk) }
+                    for i in 0..<n {
+                        let tf = tfs[i] &+ 1
+                        if tf == 1 {
+                            bw.truncated(f[i], over: units[i])
+                        } else {
+                            bw.rice(f[i], k: Rice.firstParameter(units: units[i], tf: tf))
+                        }
+                    }
                     for (i, v) in g.enumerated() { bw.rice(v, k: chunks[i / postingsBlockSize]) }
                     positions.bytes(bw.finish())
                 }

@@ -31,6 +31,8 @@ public final class SegmentBuffer {
     var docStart: [Int] = [0]
     /// Each document's length in ICU words (BM25's dl), by local doc id.
     private(set) var lengths: [UInt32] = []
+    /// Each document's number of matching units, by local doc id.
+    private(set) var unitCounts: [UInt32] = []
     /// BMP bigrams (c1 << 16 | c2) to term id.
     private var bigrams = TermHashTable<UInt32>()
     /// Han words of two BMP units (u1 << 16 | u2) to term id.
@@ -95,7 +97,9 @@ public final class SegmentBuffer {
         docs.append(info)
         lengths.append(info.length)
         try store.add(original)
-        invert(analysis)
+        let units = invert(analysis)
+        docs[doc].units = units
+        unitCounts.append(units)
         docStart.append(log!.count)
         return doc
     }
@@ -118,9 +122,9 @@ public final class SegmentBuffer {
     /// Appends the document's term occurrences to the log: first every occurrence's packed key
     /// in one pass over the units, then the keys resolved to term ids in a tight loop (the
     /// hash probes are independent, so the processor overlaps their cache misses).
-    private func invert(_ a: Analysis) {
+    private func invert(_ a: Analysis) -> UInt32 {
         let log = self.log!
-        a.normalized.text.withUnsafeBufferPointer { t in
+        return a.normalized.text.withUnsafeBufferPointer { t in
             a.words.withUnsafeBufferPointer { ws in
                 let n = t.count
                 let bound = 2 * n + 1 + ws.count  // per unit at most an end marker and a token; then W words
@@ -196,6 +200,7 @@ public final class SegmentBuffer {
                     out[x] = UInt64(resolve(keys[x])) << 32 | UInt64(poss[x])
                 }
                 log.count += k
+                return pos
             }
         }
     }

@@ -57,7 +57,7 @@ enum SegmentMerger {
                     if nd >= 0 {
                         if hasPos { try c.positions(into: &positions) } else { positions.removeAll(keepingCapacity: true) }
                         positions.withUnsafeBufferPointer {
-                            enc.add(doc: nd, tf: c.tf, length: docs[Int(nd)].length, positions: $0)
+                            enc.add(doc: nd, tf: c.tf, length: docs[Int(nd)].length, units: docs[Int(nd)].units, positions: $0)
                         }
                     }
                     try c.next()

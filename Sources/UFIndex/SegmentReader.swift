@@ -79,7 +79,7 @@ public final class SegmentReader: @unchecked Sendable {
         let q: ByteReader? = info.posLength > 0
             ? try ByteReader(posBody, file: posFile.path).sub(offset: info.posOffset, length: info.posLength) : nil
         // The footer follows each body, so loads may run past a term's bytes to the file's end.
-        return try PostingsCursor(postings: p, positions: q, df: info.df, maxTf: info.maxTf, docLimit: docs.count,
+        return try PostingsCursor(postings: p, positions: q, df: info.df, maxTf: info.maxTf, docLimit: docs.count, units: docs.units,
                                   postSlack: postBody.count - (info.postOffset + info.postLength) + FileFooter.size,
                                   posSlack: posBody.count - (info.posOffset + info.posLength) + FileFooter.size)
     }
@@ -112,11 +112,13 @@ public final class SegmentReader: @unchecked Sendable {
                 if pos.last != p { pos.append(p) }
                 i += 1
             }
-            pos.withUnsafeBufferPointer { enc.add(doc: Int32(d), tf: UInt32($0.count), length: docs.length(Int(d)), positions: $0) }
+            pos.withUnsafeBufferPointer {
+                enc.add(doc: Int32(d), tf: UInt32($0.count), length: docs.length(Int(d)), units: docs.unitCount(Int(d)), positions: $0)
+            }
         }
         let df = enc.df, maxTf = enc.maxTf
         let (p, q) = enc.finish()
-        return try PostingsCursor(encoded: p, positions: q, df: df, maxTf: maxTf, docLimit: docs.count)
+        return try PostingsCursor(encoded: p, positions: q, df: df, maxTf: maxTf, docLimit: docs.count, units: docs.units)
     }
 
     /// A term's postings, or nil when the segment lacks the term.

@@ -61,6 +61,7 @@ final class SegmentWriter {
         var scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: scratchCapacity)
         defer { scratch.deallocate() }
         let e = entries.base
+        let unitCounts = buffer.unitCounts
         try withExtendedLifetime(entries) { try buffer.lengths.withUnsafeBufferPointer { lengths in
             for (r, t32) in order.enumerated() {
                 let t = Int(t32)
@@ -82,7 +83,7 @@ final class SegmentWriter {
                         }
                         for k in 0..<tf { scratch[k] = UInt32(truncatingIfNeeded: e[i + k]) }
                     }
-                    enc.add(doc: Int32(doc), tf: UInt32(tf), length: lengths[Int(doc)],
+                    enc.add(doc: Int32(doc), tf: UInt32(tf), length: lengths[Int(doc)], units: unitCounts[Int(doc)],
                             positions: UnsafeBufferPointer(start: scratch, count: hasPos ? tf : 0))
                     i = j
                 }

@@ -2,8 +2,12 @@
 //
 //   body       := block{blockCount} indexKeys indexTable trailer
 //   block      := postStart:varint posStart:varint count:varint entry{count}
-//   entry      := shared:varint suffixLen:varint suffix:u8{suffixLen}   key = prev[0..<shared] + suffix
-//                 df:varint postLen:varint posLen:varint maxTf:varint
+//   entry      := lens:u8 [shared - 15:varint] [suffixLen - 15:varint] suffix:u8{suffixLen}
+//                 df:varint postLen:varint [posLen:varint] [maxTf:varint]
+//                 key = prev[0..<shared] + suffix; lens = min(shared, 15) << 4 | min(suffixLen, 15),
+//                 a nibble of 15 meaning the rest follows as a varint; posLen only for keys that
+//                 are not 'W' words (words have no positions); maxTf only when df > 1 (with one
+//                 document it is unknown here: readers take UInt32.max, a safe bound)
 //                 (a term's postings start where the previous term's end: postStart + Σ postLen)
 //   indexKeys  := (keyLen:varint key){blockCount}            the first key of every block
 //   indexTable := (blockOffset:u32le keyOffset:u32le){blockCount}   from the start of body
@@ -54,12 +58,19 @@ struct TermDictionaryWriter {
         var shared = 0
         let m = min(prevKey.count, key.count)
         while shared < m && prevKey[shared] == key[shared] { shared += 1 }
-        block.varint(UInt64(shared))
-        block.lengthPrefixed(key[shared...])
+        let suffixLen = key.count - shared
+        block.u8(UInt8(min(shared, 15) << 4 | min(suffixLen, 15)))
+        if shared >= 15 { block.varint(UInt64(shared - 15)) }
+        if suffixLen >= 15 { block.varint(UInt64(suffixLen - 15)) }
+        block.bytes(key[shared...])
         block.varint(UInt64(info.df))
         block.varint(UInt64(info.postLength))
-        block.varint(UInt64(info.posLength))
-        block.varint(UInt64(info.maxTf))
+        if key.first != TermKind.word.rawValue {
+            block.varint(UInt64(info.posLength))
+        } else {
+            precondition(info.posLength == 0, "words have no positions")
+        }
+        if info.df > 1 { block.varint(UInt64(info.maxTf)) }
         prevKey = key
         inBlock += 1
         termCount += 1
@@ -210,16 +221,19 @@ public struct TermDictionaryReader {
                 if block + 1 >= dict.blockCount { return nil }
                 try enter(block + 1)
             }
-            let shared = try r.varintInt()
+            let lens = Int(try r.u8())
+            var shared = lens >> 4, suffixLen = lens & 15
+            if shared == 15 { shared += try r.varintInt() }
+            if suffixLen == 15 { suffixLen += try r.varintInt() }
             guard shared <= key.count else { throw r.corrupt("bad shared prefix \(shared)") }
-            let suffix = try r.lengthPrefixed()
+            let suffix = try r.bytes(suffixLen)
             key.removeLast(key.count - shared)
             key.append(contentsOf: suffix)
             let df = try r.varintInt()
             let pl = try r.varintInt()
-            let ql = try r.varintInt()
-            let maxTf = try r.varint32()
+            let ql = key.first == TermKind.word.rawValue ? 0 : try r.varintInt()
             guard df > 0 else { throw r.corrupt("term with no documents") }
+            let maxTf = df > 1 ? try r.varint32() : UInt32.max
             let info = TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf)
             postOffset += pl
             posOffset += ql

@@ -20,22 +20,26 @@ struct PostingsRoundTrip {
         var docs = [Int32]()
         var d: Int32 = -1
         func rare() -> Bool { wide && Int.random(in: 0..<15, using: &rng) == 0 }
-        for _ in 0..<df { d += rare() ? Int32.random(in: 1...3_000_000, using: &rng) : Int32.random(in: 1...20, using: &rng); docs.append(d) }
+        for _ in 0..<df { d += rare() ? Int32.random(in: 1...30_000, using: &rng) : Int32.random(in: 1...20, using: &rng); docs.append(d) }
         let tfs = docs.map { _ in rare() ? UInt32.random(in: 1...3000, using: &rng) : UInt32.random(in: 1...6, using: &rng) }
         let positions: [[UInt32]] = tfs.map { tf in
             var p: UInt32 = rare() ? UInt32.random(in: 0...2_000_000_000, using: &rng) : 0
             return (0..<tf).map { _ in p += rare() ? UInt32.random(in: 1...100_000, using: &rng) : UInt32.random(in: 1...50, using: &rng); return p }
         }
         let lengths = docs.map { _ in UInt32.random(in: 1...5000, using: &rng) }
+        // Unit counts by doc id (as in .docs): above each document's last position, sometimes far above.
+        var unitTable = [UInt32](repeating: 1, count: Int(d) + 2)
+        for i in 0..<df { unitTable[Int(docs[i])] = positions[i].last! + 1 + (rare() ? UInt32.random(in: 0...1_000_000, using: &rng) : UInt32.random(in: 0...300, using: &rng)) }
         var enc = PostingsEncoder(hasPositions: true)
         for i in 0..<df {
-            positions[i].withUnsafeBufferPointer { enc.add(doc: docs[i], tf: tfs[i], length: lengths[i], positions: $0) }
+            positions[i].withUnsafeBufferPointer { enc.add(doc: docs[i], tf: tfs[i], length: lengths[i], units: unitTable[Int(docs[i])], positions: $0) }
         }
         let (post, pos) = enc.finish()
+        try unitTable.withUnsafeBytes { units in
         try post.withUnsafeBytes { pb in
             try pos.withUnsafeBytes { qb in
                 // Sequential.
-                let c = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: df, maxTf: enc.maxTf)
+                let c = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: df, maxTf: enc.maxTf, units: units)
                 var got = [UInt32]()
                 for i in 0..<df {
                     try c.next()
@@ -62,7 +66,7 @@ struct PostingsRoundTrip {
                 }
                 // Advancing to random targets.
                 for _ in 0..<50 {
-                    let a = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: df, maxTf: enc.maxTf)
+                    let a = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: df, maxTf: enc.maxTf, units: units)
                     let target = Int32.random(in: 0...(d + 2), using: &rng)
                     try a.advance(to: target)
                     if let i = docs.firstIndex(where: { $0 >= target }) {
@@ -75,21 +79,24 @@ struct PostingsRoundTrip {
                 }
             }
         }
+        }
     }
 
     @Test func corruptPostingsThrowInsteadOfTrapping() throws {
         var enc = PostingsEncoder(hasPositions: true)
-        for i in 0..<300 { [UInt32(1), 5].withUnsafeBufferPointer { enc.add(doc: Int32(i * 2), tf: 2, length: 10, positions: $0) } }
+        for i in 0..<300 { [UInt32(1), 5].withUnsafeBufferPointer { enc.add(doc: Int32(i * 2), tf: 2, length: 10, units: 6, positions: $0) } }
         let (post, pos) = enc.finish()
+        let unitTable = [UInt32](repeating: 6, count: 600)
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<300 {
             var p = post, q = pos
             p[Int.random(in: 0..<p.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
             if Bool.random(using: &rng) { q.removeLast(Int.random(in: 0..<q.count, using: &rng)) }
+            unitTable.withUnsafeBytes { units in
             p.withUnsafeBytes { pb in
                 q.withUnsafeBytes { qb in
                     do {
-                        let c = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: 300)
+                        let c = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: 300, units: units)
                         var got = [UInt32]()
                         for _ in 0..<400 {
                             try c.next()
@@ -102,6 +109,7 @@ struct PostingsRoundTrip {
                         Issue.record("unexpected error \(error)")
                     }
                 }
+            }
             }
         }
     }
@@ -118,8 +126,13 @@ struct TermDictionaryRoundTrip {
             for i in 0..<200 { keys.insert(TermKey.text(.word, "词\(i)")); keys.insert(TermKey.text(.token, "tok\(i)")) }
             let sorted = keys.sorted { $0.lexicographicallyPrecedes($1) }
             var w = TermDictionaryWriter()
+            var posOffsets = [Int]()
+            var posAt = 0
             for (i, k) in sorted.enumerated() {
-                w.add(key: k, info: TermInfo(df: i + 1, postOffset: i * 10, postLength: 10, posOffset: i * 3, posLength: 3, maxTf: UInt32(i % 7)))
+                let ql = k.first == TermKind.word.rawValue ? 0 : 3   // words have no positions
+                posOffsets.append(posAt)
+                w.add(key: k, info: TermInfo(df: i + 1, postOffset: i * 10, postLength: 10, posOffset: posAt, posLength: ql, maxTf: UInt32(i % 7)))
+                posAt += ql
             }
             let path = dir + "/t.terms"
             let sink = try FileSink(path: path)
@@ -132,7 +145,8 @@ struct TermDictionaryRoundTrip {
                 let info = try r.lookup(k)
                 #expect(info?.df == i + 1)
                 #expect(info?.postOffset == i * 10)
-                #expect(info?.posOffset == i * 3)
+                #expect(info?.posOffset == posOffsets[i])
+                #expect(info?.maxTf == (i == 0 ? UInt32.max : UInt32(i % 7)))   // df 1: maxTf not stored
             }
             #expect(try r.lookup(TermKey.text(.word, "没有")) == nil)
             #expect(try r.lookup([0x41]) == nil)
