@@ -276,7 +276,7 @@ def hyperfine(bin_, idx, corpus, work):
     return out
 
 
-def server(bin_, idx, queries_file, work, seconds):
+def server(bin_, idx, queries_file, work, seconds, ping_client=None):
     errlog = open(os.path.join(work, "serve.stderr"), "w")
     p = subprocess.Popen([bin_, "serve", "--index", idx, "--port", "0"], stdout=subprocess.PIPE, stderr=errlog)
     try:
@@ -296,9 +296,10 @@ def server(bin_, idx, queries_file, work, seconds):
             raise SystemExit(f"bench: ufsearch serve did not report its port (last line {line!r}; see {errlog.name})")
         log(f"ufsearch serve on 127.0.0.1:{port}: 2000 PINGs, then 1, 4 and 16 clients x {seconds:g} s, then limit=0")
         out = os.path.join(work, "server.json")
+        extra = ["--ping-client", ping_client] if ping_client else []
         subprocess.run([sys.executable, os.path.join(HERE, "bench_server.py"), "--port", str(port), "--queries",
                         queries_file, "--seconds", str(seconds), "--bare-seconds", str(max(1.0, seconds / 2)),
-                        "--json", out], check=True, stdout=sys.stderr)
+                        "--json", out] + extra, check=True, stdout=sys.stderr)
         res = json.load(open(out))
         try:
             for l in open(f"/proc/{p.pid}/status"):
@@ -441,7 +442,13 @@ def server_text(s):
     p = s["ping"]
     lines = [f"Server (`ufsearch serve`, QUERY limit=10 over the {s['queries']} queries; load generator: one Python "
              f"asyncio process on the same cores):", "",
-             f"- PING round trip, {p['pings']} sequential on one connection: p50 {f_ms(p['p50_ms'])}, p99 {f_ms(p['p99_ms'])}",
+             f"- PING round trip, {p['pings']} sequential on one connection, Python client: p50 {f_ms(p['p50_ms'])}, "
+             f"p99 {f_ms(p['p99_ms'])}"]
+    if s.get("ping_c"):
+        c = s["ping_c"]
+        lines.append(f"- the same from C (scripts/ping.c, no Python in the round trip): p50 {f_ms(c['p50_ms'])}, "
+                     f"p99 {f_ms(c['p99_ms'])}")
+    lines += [
              "", "| clients | queries/s | p50 | p99 | requests | errors | load generator CPU |", "|---|---|---|---|---|---|---|"]
     for l in s["levels"]:
         lines.append(f"| {l['clients']} | {l['qps']:.0f} | {f_ms(l['p50_ms'])} | {f_ms(l['p99_ms'])} | {l['requests']:,} "
@@ -480,6 +487,7 @@ def main():
     a.add_argument("--systems", default="rg,fts5,tantivy-jieba,tantivy-icu")
     a.add_argument("--server-seconds", type=float, default=10)
     a.add_argument("--analysis-tsv", default="")
+    a.add_argument("--ping-client", default="", help="a build of scripts/ping.c (PINGs without Python)")
     args = a.parse_args()
     t_start = time.perf_counter()
     started = datetime.datetime.now()
@@ -552,7 +560,7 @@ def main():
     u["hyperfine"] = hyperfine(args.bin, idx, corpus, work)
     report["ufsearch"] = u
     report["load"]["server"] = loadavg()
-    report["server"] = server(args.bin, idx, qfile, work, args.server_seconds)
+    report["server"] = server(args.bin, idx, qfile, work, args.server_seconds, args.ping_client or None)
 
     # Peers, with the same queries (peers.py samples with the same seed; checked below).
     if args.systems != "none":

@@ -15,7 +15,7 @@ Measures
 The load generator is one Python process (asyncio) and shares the machine's cores with the server.
 Standard library only.
 """
-import argparse, asyncio, json, os, socket, sys, time
+import argparse, asyncio, json, os, socket, subprocess, sys, time
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TERM = b"\n.\n"  # a response ends with a line holding a single dot; dot-stuffing keeps it unique
@@ -92,14 +92,25 @@ async def level(host, port, queries, clients, seconds, max_requests, limit):
             "client_cpu_per_s": cpu / wall if wall > 0 else None}
 
 
+def ping_c(client, port, n):
+    """The same PINGs from scripts/ping.c (no Python in the round trip)."""
+    out = subprocess.run([client, str(port), str(n)], capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"{client}: {out.stderr.strip()}")
+    p50, p99, mean = (float(x) / 1e3 for x in out.stdout.split())
+    return {"pings": n, "p50_ms": p50, "p99_ms": p99, "mean_ms": mean}
+
+
 def run(host, port, queries, pings=2000, levels=(1, 4, 16), seconds=10.0, max_requests=200_000, warmup=1.0, limit=10,
-        bare_seconds=0.0):
+        bare_seconds=0.0, ping_client=None):
     if host not in LOOPBACK:
         raise SystemExit(f"bench_server: refusing {host}: loopback only")
     if not queries:
         raise SystemExit("bench_server: no queries")
     out = {"host": host, "port": port, "queries": len(queries), "limit": limit}
     out["ping"] = ping(host, port, pings)
+    if ping_client:
+        out["ping_c"] = ping_c(ping_client, port, pings)
     if warmup > 0:
         asyncio.run(level(host, port, queries, 1, warmup, max_requests, limit))
     out["levels"] = [asyncio.run(level(host, port, queries, c, seconds, max_requests, limit)) for c in levels]
@@ -122,6 +133,7 @@ def main():
     a.add_argument("--limit", type=int, default=10)
     a.add_argument("--bare-seconds", type=float, default=0.0,
                    help="then run 1 client with limit=0 for this long (the cost of the hit lines, by difference)")
+    a.add_argument("--ping-client", help="a build of scripts/ping.c: PINGs from C as well")
     a.add_argument("--json", help="write the results here as JSON")
     args = a.parse_args()
     queries = [l.strip() for l in open(args.queries, encoding="utf-8") if l.strip()]
@@ -129,9 +141,12 @@ def main():
     if any(c < 1 or c > 64 for c in levels):
         raise SystemExit("bench_server: clients must be between 1 and 64 (the server's connection limit)")
     res = run(args.host, args.port, queries, args.pings, levels, args.seconds, args.max_requests, args.warmup, args.limit,
-              args.bare_seconds)
+              args.bare_seconds, args.ping_client)
     p = res["ping"]
-    print(f"PING x{p['pings']}: p50 {p['p50_ms']:.3f} ms, p99 {p['p99_ms']:.3f} ms")
+    print(f"PING x{p['pings']}: p50 {p['p50_ms']:.3f} ms, p99 {p['p99_ms']:.3f} ms (Python client)")
+    if "ping_c" in res:
+        p = res["ping_c"]
+        print(f"PING x{p['pings']}: p50 {p['p50_ms']:.3f} ms, p99 {p['p99_ms']:.3f} ms (C client)")
     for l in res["levels"]:
         print(f"{l['clients']:>2} clients: {l['qps']:.0f} q/s, p50 {l['p50_ms']:.2f} ms, p99 {l['p99_ms']:.2f} ms, "
               f"{l['requests']} requests in {l['seconds']:.1f} s, {l['errors']} errors, client CPU {l['client_cpu_per_s']:.2f}")
