@@ -12,6 +12,9 @@ import UFIndex
 struct SequenceMatcher {
     /// The covering terms: a key (or, with `isPrefix`, every key starting with it) at an offset.
     let covers: [(key: [UInt8], isPrefix: Bool, offset: UInt32)]
+    /// The other bigrams of the sequence (those between covers): every matching document holds
+    /// them too, so they filter candidates before positions are read, and bound occurrences.
+    let bridges: [[UInt8]]
 
     init(_ units: [QueryUnit]) {
         var out = [(key: [UInt8], isPrefix: Bool, offset: UInt32)]()
@@ -39,6 +42,14 @@ struct SequenceMatcher {
             }
         }
         covers = out
+        let used = Set(out.filter { !$0.isPrefix }.map(\.key))
+        var more = [[UInt8]]()
+        for j in 0..<max(0, n - 1) {
+            guard case .char(let c) = units[j], case .char(let d) = units[j + 1] else { continue }
+            let k = TermKey.bigram(c, d)
+            if !used.contains(k) && !more.contains(k) { more.append(k) }
+        }
+        bridges = more
     }
 
     /// Matching documents of `segment` (deleted ones excluded), in doc order, with the number
@@ -77,6 +88,8 @@ final class SequenceCursor {
     private let cursors: [PostingsCursor]
     /// Iterators over the covers, rarest first, and each cover's offset in the sequence.
     private let its: [UnsafeMutablePointer<PostingsIterator>]
+    /// Iterators over covers and bridges together, rarest first: they lead the leapfrog.
+    private let lead: [UnsafeMutablePointer<PostingsIterator>]
     private let offs: [UInt32]
     private var cap = 256
     private var scratch: UnsafeMutablePointer<UInt32>
@@ -107,8 +120,14 @@ final class SequenceCursor {
         }
         guard !cs.isEmpty else { return nil }
         let rank = cs.indices.sorted { cs[$0].df < cs[$1].df }
-        cursors = cs
+        var bs = [PostingsCursor]()
+        for key in matcher.bridges {
+            guard let info = try segment.terms.lookup(key) else { return nil }
+            bs.append(try segment.postings(info))
+        }
+        cursors = cs + bs
         its = rank.map { cs[$0].iterator }
+        lead = (cs + bs).sorted { $0.df < $1.df }.map(\.iterator)
         offs = rank.map { os[$0] }
         scratch = .allocate(capacity: cap)
         spare = .allocate(capacity: cap)
@@ -127,9 +146,9 @@ final class SequenceCursor {
     func candidate(from target: Int32) throws -> Int32 {
         var t = target
         var k = 0
-        let m = its.count
+        let m = lead.count
         while k < m {
-            let it = its[k]
+            let it = lead[k]
             try it.pointee.advance(to: t)
             let d = it.pointee.doc
             if d == Int32.max { doc = d; return d }
@@ -140,12 +159,12 @@ final class SequenceCursor {
         return t
     }
 
-    /// The smallest tf of the covers in the current candidate: a bound on the sequence's
-    /// occurrences there.
+    /// The smallest tf of the covers and bridges in the current candidate: a bound on the
+    /// sequence's occurrences there.
     @inline(__always)
     var minCoverTf: UInt32 {
         var t = UInt32.max
-        for it in its { t = min(t, it.pointee.tf) }
+        for it in lead { t = min(t, it.pointee.tf) }
         return t
     }
 
