@@ -30,10 +30,12 @@
 //   exception    := index:u8 high:varint      value[index] += high << bits (high > 0)
 //   packed(v, n, w) := ⌈n × w / 8⌉ bytes holding n values of w bits (0...32), least significant
 //                   bit first: value k occupies bits k×w ..< (k+1)×w of the little-endian stream
-//   blockPositions := gapK:u8{⌈(P - n) / 128⌉} first{n} rice(gap){P - n} pad
-//                   P: the sum of the block's tfs; gap: a position minus the previous position
-//                   of the same document, for every position but each document's first,
-//                   documents in block order; gap k applies to gaps 128 × k ..< 128 × (k + 1);
+//   blockPositions := gapK:u8{⌈(P - n) / 128⌉} [mark:u32le{⌊(n - 1) / 32⌋}] docPositions{n} pad
+//                   P: the sum of the block's tfs; docPositions := first rice(gap){tf - 1}: a
+//                   document's first position, then each next position minus the previous one;
+//                   gap k applies to the block's gaps 128 × k ..< 128 × (k + 1) (counted over
+//                   the block's documents in order); marks, present when P ≥ 384: the bit offset
+//                   in the stream of documents 32, 64 and 96, so a reader skips to them;
 //                   pad: zero bits to a byte
 //   first        := each document's first position, scaled by its unit count u (.docs): with
 //                   tf = 1, truncated binary over 0 ..< u; otherwise rice(first) with parameter
@@ -49,6 +51,10 @@
 
 /// Documents per postings block.
 public let postingsBlockSize = 128
+/// Documents between position skip marks.
+let positionSkipInterval = 32
+/// Positions in a block from which its positions carry skip marks.
+let positionSkipMinimum = 384
 
 /// Fixed-width bit packing of unsigned 32-bit values (see the grammar above).
 enum BitPacking {
@@ -175,6 +181,9 @@ struct BitWriter {
     private var acc: UInt64 = 0
     private var filled = 0
 
+    /// Bits written so far.
+    var bitCount: Int { bytes.count * 8 + filled }
+
     /// Appends the low `count` bits of `value` (count ≤ 32).
     @inline(__always) mutating func write(_ value: UInt64, _ count: Int) {
         acc |= value &<< UInt64(filled)
@@ -293,16 +302,26 @@ struct PostingsEncoder {
                         c += postingsBlockSize
                     }
                     for k in chunks { positions.u8(UInt8(k)) }
+                    // Document by document: its first position, then its gaps.
                     var bw = BitWriter()
+                    var marks = [UInt32]()
+                    var gi = 0
                     for i in 0..<n {
+                        if i > 0 && i % positionSkipInterval == 0 { marks.append(UInt32(bw.bitCount)) }
                         let tf = tfs[i] &+ 1
                         if tf == 1 {
                             bw.truncated(f[i], over: units[i])
                         } else {
                             bw.rice(f[i], k: Rice.firstParameter(units: units[i], tf: tf))
                         }
+                        for _ in 1..<max(Int(tf), 1) {
+                            bw.rice(g[gi], k: chunks[gi / postingsBlockSize])
+                            gi += 1
+                        }
                     }
-                    for (i, v) in g.enumerated() { bw.rice(v, k: chunks[i / postingsBlockSize]) }
+                    if n + g.count >= positionSkipMinimum {
+                        for m in marks { positions.u32LE(m) }
+                    }
                     positions.bytes(bw.finish())
                 }
             }

@@ -51,18 +51,21 @@ extension Searcher {
             var scorer = try SegmentScorer(segment: seg, stats: stats, sequences: sequences, matches: [:])
             let hasDeletions = seg.tombstones != nil
             let base = snapshot.bases[si]
-            let single = cursors.count == 1 ? cursors[0] : nil   // the common case, without array traffic
+            // Unretained references: the array keeps the cursors alive, and the hot loop then
+            // touches no reference counts.
+            let refs = cursors.map { Unmanaged.passUnretained($0) }
+            let single: Unmanaged<SequenceCursor>? = refs.count == 1 ? refs[0] : nil
             var target: Int32 = 0
             outer: while true {
                 // A candidate of every run.
                 var d = target
                 if let c = single {
-                    d = try c.candidate(from: d)
+                    d = try c._withUnsafeGuaranteedRef { try $0.candidate(from: d) }
                     if d == Int32.max { break outer }
                 } else {
                     var i = 0
-                    while i < cursors.count {
-                        let c = try cursors[i].candidate(from: d)
+                    while i < refs.count {
+                        let c = try refs[i]._withUnsafeGuaranteedRef { try $0.candidate(from: d) }
                         if c == Int32.max { break outer }
                         if c > d { d = c; i = 0; continue }
                         i += 1
@@ -79,30 +82,19 @@ extension Searcher {
                     let b = try scorer.upperBound(d)
                     if b < worstScore || (b == worstScore && id > worstID) { exact = false; continue }
                     let ws = try scorer.wordScore(d, dl: dl, explain: false, parts: &noParts)
-                    if let c = single {
-                        bounds[0] = c.minCoverTf
-                    } else {
-                        for j in 0..<cursors.count { bounds[j] = cursors[j].minCoverTf }
-                    }
+                    for j in 0..<refs.count { bounds[j] = refs[j]._withUnsafeGuaranteedRef { $0.minCoverTf } }
                     let e = scorer.bound(words: ws, dl: dl, occurrenceBounds: bounds)
                     if e < worstScore || (e == worstScore && id > worstID) { exact = false; continue }
                     words = ws
                 }
                 // Verify every run.
-                if let c = single {
-                    let n = try c.verify(needStarts: needStarts)
-                    if n == 0 { continue }
-                    scorer.setOccurrences(0, count: UInt32(n), starts: c.starts)
-                } else {
-                    var isMatch = true
-                    for j in 0..<cursors.count {
-                        let c = cursors[j]
-                        let n = try c.verify(needStarts: needStarts)
-                        if n == 0 { isMatch = false; break }
-                        scorer.setOccurrences(j, count: UInt32(n), starts: c.starts)
-                    }
-                    guard isMatch else { continue }
+                var isMatch = true
+                for j in 0..<refs.count {
+                    let (n, starts) = try refs[j]._withUnsafeGuaranteedRef { c in (try c.verify(needStarts: needStarts), c.starts) }
+                    if n == 0 { isMatch = false; break }
+                    scorer.setOccurrences(j, count: UInt32(n), starts: starts)
                 }
+                guard isMatch else { continue }
                 total += 1
                 if words == nil && full {
                     // Counted; not scored when its block cannot beat the worst hit.
@@ -124,6 +116,7 @@ extension Searcher {
                     worstID = w.id
                 }
             }
+            withExtendedLifetime(cursors) {}
         }
         var best = [Candidate]()
         best.reserveCapacity(heap.count)

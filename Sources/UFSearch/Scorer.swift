@@ -191,9 +191,11 @@ struct SegmentScorer {
 
     /// The score from the word part and the occurrences set with ``setOccurrences(_:count:starts:)``.
     mutating func score(words: Double, dl: Double) -> Double {
-        var parts = [TermExplanation]()
-        return words + boosts(dl: dl, explain: false, parts: &parts)
+        words + boosts(dl: dl, explain: false, parts: &Self.noParts)
     }
+
+    /// Never appended to (`explain` false): spares an empty array per call.
+    nonisolated(unsafe) private static var noParts = [TermExplanation]()
 
     /// The best score any document in the postings blocks around `doc` could reach. Cached
     /// until `doc` passes the end of one of those blocks.

@@ -86,11 +86,14 @@ struct SequenceMatcher {
 /// covering term) and verifies each on demand from positions. Owns its postings cursors.
 final class SequenceCursor {
     private let cursors: [PostingsCursor]
+    // Raw tables (no array buffers to retain in the hot loops), freed in deinit:
     /// Iterators over the covers, rarest first, and each cover's offset in the sequence.
-    private let its: [UnsafeMutablePointer<PostingsIterator>]
+    private let its: UnsafeMutablePointer<UnsafeMutablePointer<PostingsIterator>>
+    private let offs: UnsafeMutablePointer<UInt32>
+    private let m: Int
     /// Iterators over covers and bridges together, rarest first: they lead the leapfrog.
-    private let lead: [UnsafeMutablePointer<PostingsIterator>]
-    private let offs: [UInt32]
+    private let lead: UnsafeMutablePointer<UnsafeMutablePointer<PostingsIterator>>
+    private let leadCount: Int
     private var cap = 256
     private var scratch: UnsafeMutablePointer<UInt32>
     private var spare: UnsafeMutablePointer<UInt32>
@@ -98,7 +101,7 @@ final class SequenceCursor {
     private var found = 0
 
     /// Number of covering terms.
-    var coverCount: Int { its.count }
+    var coverCount: Int { m }
     /// The current candidate (after `candidate(from:)`).
     private(set) var doc: Int32 = -1
 
@@ -126,15 +129,26 @@ final class SequenceCursor {
             bs.append(try segment.postings(info))
         }
         cursors = cs + bs
-        its = rank.map { cs[$0].iterator }
-        lead = (cs + bs).sorted { $0.df < $1.df }.map(\.iterator)
-        offs = rank.map { os[$0] }
+        m = cs.count
+        its = .allocate(capacity: m)
+        offs = .allocate(capacity: m)
+        for (i, r) in rank.enumerated() {
+            its[i] = cs[r].iterator
+            offs[i] = os[r]
+        }
+        let leading = (cs + bs).sorted { $0.df < $1.df }
+        leadCount = leading.count
+        lead = .allocate(capacity: leadCount)
+        for (i, c) in leading.enumerated() { lead[i] = c.iterator }
         scratch = .allocate(capacity: cap)
         spare = .allocate(capacity: cap)
         order = .allocate(capacity: cs.count)
     }
 
     deinit {
+        its.deallocate()
+        offs.deallocate()
+        lead.deallocate()
         scratch.deallocate()
         spare.deallocate()
         order.deallocate()
@@ -146,7 +160,7 @@ final class SequenceCursor {
     func candidate(from target: Int32) throws -> Int32 {
         var t = target
         var k = 0
-        let m = lead.count
+        let m = leadCount
         while k < m {
             let it = lead[k]
             try it.pointee.advance(to: t)
@@ -164,7 +178,7 @@ final class SequenceCursor {
     @inline(__always)
     var minCoverTf: UInt32 {
         var t = UInt32.max
-        for it in lead { t = min(t, it.pointee.tf) }
+        for i in 0..<leadCount { t = min(t, lead[i].pointee.tf) }
         return t
     }
 
@@ -175,7 +189,7 @@ final class SequenceCursor {
     /// needs no positions unless `needStarts`; otherwise positions are intersected, from the
     /// cover with the fewest occurrences on (its starts are then in ``starts``).
     func verify(needStarts: Bool) throws -> Int {
-        let m = its.count
+        let m = self.m
         if m == 1 && !needStarts {
             found = 0
             return Int(its[0].pointee.tf)

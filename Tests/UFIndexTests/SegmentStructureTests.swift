@@ -53,6 +53,15 @@ struct PostingsRoundTrip {
                 try c.next()
                 #expect(c.isExhausted)
                 // Block bounds hold for every block.
+                // Sparse reads: positions every 37th document (decoders jump by skip marks).
+                let sparse = try PostingsCursor(postings: ByteReader(pb, file: "t.post"), positions: ByteReader(qb, file: "t.pos"), df: df, maxTf: enc.maxTf, units: units)
+                for i in 0..<df {
+                    try sparse.next()
+                    if i % 37 == 36 {
+                        try sparse.positions(into: &got)
+                        #expect(got == positions[i])
+                    }
+                }
                 // (A one-block list has no skip table: its bounds are the dictionary's maxTf and length 1.)
                 for b in 0..<c.blockCount {
                     let range = (b * postingsBlockSize)..<min(df, (b + 1) * postingsBlockSize)
