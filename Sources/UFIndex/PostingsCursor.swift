@@ -39,6 +39,7 @@ public struct PostingsIterator {
     var posKs = 0            // byte offset in `pos` of the gap chunks' parameters
     var posMarksAt = 0       // byte offset in `pos` of the skip marks
     var posMarkCount = 0
+    var posMarkWidth = 4
     var posStreamBit = 0     // where the block's bit stream starts
     var gapIndex = 0         // gaps decoded so far in the block
     let docLimit: Int
@@ -288,7 +289,8 @@ public struct PostingsIterator {
         posIndex[n] = total
         let chunks = (total - n + postingsBlockSize - 1) / postingsBlockSize
         let marks = total >= positionSkipMinimum ? (n - 1) / positionSkipInterval : 0
-        let streamAt = start + chunks + 4 * marks
+        let markWidth = end - start < positionMarkNarrowLimit ? 2 : 4
+        let streamAt = start + chunks + markWidth * marks
         // Every gap takes at least one bit: check that before allocating anything.
         guard streamAt <= end, total - n <= (end - streamAt) * 8 else { throw badPositions("\(total) positions in \(end - start) bytes") }
         for c in 0..<chunks {
@@ -306,6 +308,7 @@ public struct PostingsIterator {
         posKs = start
         posMarksAt = start + chunks
         posMarkCount = marks
+        posMarkWidth = markWidth
         posStreamBit = streamAt * 8
         posBit = posStreamBit
         posEndBit = end * 8
@@ -320,7 +323,9 @@ public struct PostingsIterator {
         let j = min(index / positionSkipInterval, posMarkCount)
         let d = j * positionSkipInterval
         guard j >= 1, d > posDecoded else { return }
-        let mark = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: posMarksAt + 4 * (j - 1), as: UInt32.self)))
+        let mark = posMarkWidth == 2
+            ? Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: posMarksAt + 2 * (j - 1), as: UInt16.self)))
+            : Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: posMarksAt + 4 * (j - 1), as: UInt32.self)))
         guard posStreamBit + mark <= posEndBit else { throw badPositions("skip mark past the stream") }
         posBit = posStreamBit + mark
         posDecoded = d

@@ -30,12 +30,13 @@
 //   exception    := index:u8 high:varint      value[index] += high << bits (high > 0)
 //   packed(v, n, w) := ⌈n × w / 8⌉ bytes holding n values of w bits (0...32), least significant
 //                   bit first: value k occupies bits k×w ..< (k+1)×w of the little-endian stream
-//   blockPositions := gapK:u8{⌈(P - n) / 128⌉} [mark:u32le{⌊(n - 1) / 32⌋}] docPositions{n} pad
+//   blockPositions := gapK:u8{⌈(P - n) / 128⌉} [mark{⌊(n - 1) / 16⌋}] docPositions{n} pad
 //                   P: the sum of the block's tfs; docPositions := first rice(gap){tf - 1}: a
 //                   document's first position, then each next position minus the previous one;
 //                   gap k applies to the block's gaps 128 × k ..< 128 × (k + 1) (counted over
-//                   the block's documents in order); marks, present when P ≥ 384: the bit offset
-//                   in the stream of documents 32, 64 and 96, so a reader skips to them;
+//                   the block's documents in order); marks, present when P ≥ 256: the bit offset
+//                   in the stream of documents 16, 32, … 112, so a reader skips to them; u16le
+//                   when the block's positions take fewer than 8192 bytes, else u32le;
 //                   pad: zero bits to a byte
 //   first        := each document's first position, scaled by its unit count u (.docs): with
 //                   tf = 1, truncated binary over 0 ..< u; otherwise rice(first) with parameter
@@ -52,9 +53,11 @@
 /// Documents per postings block.
 public let postingsBlockSize = 128
 /// Documents between position skip marks.
-let positionSkipInterval = 32
+let positionSkipInterval = 16
 /// Positions in a block from which its positions carry skip marks.
-let positionSkipMinimum = 384
+let positionSkipMinimum = 256
+/// Blocks whose positions take fewer bytes than this have two-byte skip marks.
+let positionMarkNarrowLimit = 8192
 
 /// Fixed-width bit packing of unsigned 32-bit values (see the grammar above).
 enum BitPacking {
@@ -319,10 +322,16 @@ struct PostingsEncoder {
                             gi += 1
                         }
                     }
+                    let stream = bw.finish()
                     if n + g.count >= positionSkipMinimum {
-                        for m in marks { positions.u32LE(m) }
+                        // Two-byte marks when the whole region stays under 8 KiB (a reader tells by its length).
+                        if chunks.count + 2 * marks.count + stream.count < positionMarkNarrowLimit {
+                            for m in marks { positions.u16LE(UInt16(m)) }
+                        } else {
+                            for m in marks { positions.u32LE(m) }
+                        }
                     }
-                    positions.bytes(bw.finish())
+                    positions.bytes(stream)
                 }
             }
             posGaps.removeAll(keepingCapacity: true)
