@@ -317,15 +317,20 @@ public struct PostingsIterator {
         posBlock = b
     }
 
+    /// Skip mark `j` (1-based): the stream bit offset of document 16 × j.
+    @inline(__always) private func mark(_ j: Int, _ base: UnsafeRawPointer) -> Int {
+        posMarkWidth == 2
+            ? Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: posMarksAt + 2 * (j - 1), as: UInt16.self)))
+            : Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: posMarksAt + 4 * (j - 1), as: UInt32.self)))
+    }
+
     /// Moves the decoder to the last skip mark at or before the current document.
     private mutating func jump() throws {
         guard let base = pos else { return }
         let j = min(index / positionSkipInterval, posMarkCount)
         let d = j * positionSkipInterval
         guard j >= 1, d > posDecoded else { return }
-        let mark = posMarkWidth == 2
-            ? Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: posMarksAt + 2 * (j - 1), as: UInt16.self)))
-            : Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: posMarksAt + 4 * (j - 1), as: UInt32.self)))
+        let mark = mark(j, base)
         guard posStreamBit + mark <= posEndBit else { throw badPositions("skip mark past the stream") }
         posBit = posStreamBit + mark
         posDecoded = d
@@ -336,6 +341,11 @@ public struct PostingsIterator {
     private mutating func decodeNextPositions() throws {
         guard let base = pos, let out = posBuf, let unitTable = units else { return }
         let d = posDecoded
+        if posMarkCount > 0 && d > 0 && d % positionSkipInterval == 0 && d / positionSkipInterval <= posMarkCount {
+            // Reached in sequence: the skip mark must say the same (so `check` validates marks).
+            let j = d / positionSkipInterval
+            guard posStreamBit + mark(j, base) == posBit else { throw badPositions("skip mark \(j) disagrees with the stream") }
+        }
         var w = posIndex[d]
         let e = posIndex[d + 1]
         if w < e {
