@@ -116,13 +116,20 @@ enum BitPacking {
 
     /// The width that makes `values` smallest as packed low bits plus exceptions.
     static func patchedWidth(_ values: UnsafeBufferPointer<UInt32>) -> Int {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 33) { hist in
+        // One value: an exception costs at least a byte more than the bits it saves.
+        if values.count == 1 { return width(values[0]) }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 33) { hist in
             hist.initialize(repeating: 0)
             for v in values { hist[width(v)] += 1 }
             var top = 32
             while top > 0 && hist[top] == 0 { top -= 1 }
             var best = top, bestCost = byteCount(values.count, top)
+            var above = 0  // values wider than b
             for b in stride(from: top - 1, through: 0, by: -1) {
+                // Every exception costs at least two bytes, and narrower widths only add
+                // exceptions: once they alone cost as much as the best, nothing narrower wins.
+                above += hist[b + 1]
+                if 2 * above >= bestCost { break }
                 var cost = byteCount(values.count, b)
                 for w in (b + 1)...top where hist[w] > 0 { cost += hist[w] * (1 + (w - b + 6) / 7) }
                 if cost < bestCost { best = b; bestCost = cost }
