@@ -33,12 +33,14 @@ let package = Package(
         ),
         // The only code that includes ICU headers; its public header uses plain C types.
         .target(name: "CICU", dependencies: ["CICUSystem"], path: "Sources/CICU"),
+        // Processor hints (software prefetch) for the indexer's hash probes.
+        .target(name: "CHints", path: "Sources/CHints"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "UFAnalysis", dependencies: ["CICU"], swiftSettings: fast),
         .target(
             name: "UFIndex",
-            dependencies: ["UFAnalysis", "CZlib", "CZstd"],
+            dependencies: ["UFAnalysis", "CHints", "CZlib", "CZstd"],
             swiftSettings: fast
         ),
         .target(

@@ -29,6 +29,12 @@ public final class Normalizer {
     private var multi: [[UInt16]] = []
     private var astral: [UInt32: [UInt16]] = [:]
     private var scratch: [UInt16] = []
+    /// Output being built by `normalize` (text units and their original byte ranges), kept from
+    /// call to call; the result is copied out into arrays.
+    private var outText: UnsafeMutablePointer<UInt16>
+    private var outStart: UnsafeMutablePointer<Int32>
+    private var outEnd: UnsafeMutablePointer<Int32>
+    private var outCapacity = 1 << 12
 
     private static let single: UInt32 = 1 << 20
     private static let multiFlag: UInt32 = 1 << 21
@@ -43,9 +49,32 @@ public final class Normalizer {
         guard let p = cicu_normalizer_open(&err) else { throw AnalysisError.icu(operation: "open normaliser", code: err) }
         icu = p
         table = [UInt32](repeating: 0, count: 0x10000)
+        outText = .allocate(capacity: outCapacity)
+        outStart = .allocate(capacity: outCapacity)
+        outEnd = .allocate(capacity: outCapacity)
     }
 
-    deinit { cicu_normalizer_close(icu) }
+    deinit {
+        cicu_normalizer_close(icu)
+        outText.deallocate()
+        outStart.deallocate()
+        outEnd.deallocate()
+    }
+
+    /// Grows the output buffers to hold at least `needed` units, keeping the first `count`.
+    private func growOutput(_ needed: Int, keeping count: Int) {
+        var cap = outCapacity
+        while cap < needed { cap *= 2 }
+        let t = UnsafeMutablePointer<UInt16>.allocate(capacity: cap)
+        let a = UnsafeMutablePointer<Int32>.allocate(capacity: cap)
+        let b = UnsafeMutablePointer<Int32>.allocate(capacity: cap)
+        t.initialize(from: outText, count: count)
+        a.initialize(from: outStart, count: count)
+        b.initialize(from: outEnd, count: count)
+        outText.deallocate(); outStart.deallocate(); outEnd.deallocate()
+        outText = t; outStart = a; outEnd = b
+        outCapacity = cap
+    }
 
     /// Normalises a string (a query, say); original offsets refer to its UTF-8 bytes.
     public func normalize(_ s: String) -> NormalizedText {
@@ -57,33 +86,34 @@ public final class Normalizer {
     /// Normalises decoded text, keeping original byte ranges.
     public func normalize(_ d: DecodedText) -> NormalizedText {
         let n = d.utf16.count
-        var text = [UInt16]()
-        var origStart = [Int32]()
-        var origEnd = [Int32]()
-        text.reserveCapacity(n)
-        origStart.reserveCapacity(n)
-        origEnd.reserveCapacity(n)
+        if outCapacity < n + 2 { growOutput(n + 2, keeping: 0) }
+        var text = outText, origStart = outStart, origEnd = outEnd
+        var capacity = outCapacity
+        var count = 0
         var lastNonSpaceHan = false
         var spaceRunStart = -1  // index in the output where a pending whitespace run began
 
         /// Appends one normalised scalar's units, applying the Han–whitespace–Han rule.
         @inline(__always)
-        func emit(_ c: UInt32, _ units: UInt16, _ low: UInt16, _ count: Int, _ start: Int32, _ end: Int32) {
+        func emit(_ c: UInt32, _ units: UInt16, _ low: UInt16, _ unitCount: Int, _ start: Int32, _ end: Int32) {
             if CharClass.isSpace(c) {
-                if spaceRunStart < 0 { spaceRunStart = text.count }
+                if spaceRunStart < 0 { spaceRunStart = count }
             } else {
                 let han = CharClass.isHan(c)
                 if spaceRunStart >= 0 {
-                    if lastNonSpaceHan && han {
-                        let drop = text.count - spaceRunStart
-                        text.removeLast(drop); origStart.removeLast(drop); origEnd.removeLast(drop)
-                    }
+                    if lastNonSpaceHan && han { count = spaceRunStart }
                     spaceRunStart = -1
                 }
                 lastNonSpaceHan = han
             }
-            text.append(units); origStart.append(start); origEnd.append(end)
-            if count == 2 { text.append(low); origStart.append(start); origEnd.append(end) }
+            if count + 2 > capacity {
+                growOutput(count + 2, keeping: count)
+                text = outText; origStart = outStart; origEnd = outEnd
+                capacity = outCapacity
+            }
+            text[count] = units; origStart[count] = start; origEnd[count] = end
+            count += 1
+            if unitCount == 2 { text[count] = low; origStart[count] = start; origEnd[count] = end; count += 1 }
         }
 
         d.utf16.withUnsafeBufferPointer { src in
@@ -122,9 +152,9 @@ public final class Normalizer {
             }
         }
         var out = NormalizedText()
-        out.text = text
-        out.origStart = origStart
-        out.origEnd = origEnd
+        out.text = Array(UnsafeBufferPointer(start: text, count: count))
+        out.origStart = Array(UnsafeBufferPointer(start: origStart, count: count))
+        out.origEnd = Array(UnsafeBufferPointer(start: origEnd, count: count))
         return out
     }
 

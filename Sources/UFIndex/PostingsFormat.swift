@@ -68,7 +68,7 @@ enum BitPacking {
     @inline(__always) static func byteCount(_ n: Int, _ bits: Int) -> Int { (n &* bits &+ 7) &>> 3 }
 
     /// Appends the low `bits` bits of each of `values`.
-    static func pack(_ values: UnsafeBufferPointer<UInt32>, bits: Int, into w: inout ByteWriter) {
+    static func pack(_ values: UnsafeBufferPointer<UInt32>, bits: Int, into w: inout RawBytes) {
         guard bits > 0 else { return }
         let mask: UInt64 = (1 &<< UInt64(bits)) &- 1
         var acc: UInt64 = 0
@@ -76,13 +76,17 @@ enum BitPacking {
         for v in values {
             acc |= (UInt64(v) & mask) &<< UInt64(filled)
             filled &+= bits
-            while filled >= 8 {
-                w.u8(UInt8(truncatingIfNeeded: acc))
-                acc &>>= 8
-                filled &-= 8
+            if filled >= 32 {
+                w.u32LE(UInt32(truncatingIfNeeded: acc))
+                acc &>>= 32
+                filled &-= 32
             }
         }
-        if filled > 0 { w.u8(UInt8(truncatingIfNeeded: acc)) }
+        while filled > 0 {
+            w.u8(UInt8(truncatingIfNeeded: acc))
+            acc &>>= 8
+            filled &-= 8
+        }
     }
 
     /// Unpacks `n` values of `bits` bits from `src` into `out`. The caller has checked that
@@ -121,20 +125,30 @@ enum BitPacking {
 
     /// The width that makes `values` smallest as packed low bits plus exceptions.
     static func patchedWidth(_ values: UnsafeBufferPointer<UInt32>) -> Int {
-        var hist = [Int](repeating: 0, count: 33)
-        for v in values { hist[width(v)] += 1 }
-        let top = hist.lastIndex { $0 > 0 } ?? 0
-        var best = top, bestCost = byteCount(values.count, top)
-        for b in stride(from: top - 1, through: 0, by: -1) {
-            var cost = byteCount(values.count, b)
-            for w in (b + 1)...top where hist[w] > 0 { cost += hist[w] * (1 + (w - b + 6) / 7) }
-            if cost < bestCost { best = b; bestCost = cost }
+        // One value: an exception costs at least a byte more than the bits it saves.
+        if values.count == 1 { return width(values[0]) }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 33) { hist in
+            hist.initialize(repeating: 0)
+            for v in values { hist[width(v)] += 1 }
+            var top = 32
+            while top > 0 && hist[top] == 0 { top -= 1 }
+            var best = top, bestCost = byteCount(values.count, top)
+            var above = 0  // values wider than b
+            for b in stride(from: top - 1, through: 0, by: -1) {
+                // Every exception costs at least two bytes, and narrower widths only add
+                // exceptions: once they alone cost as much as the best, nothing narrower wins.
+                above += hist[b + 1]
+                if 2 * above >= bestCost { break }
+                var cost = byteCount(values.count, b)
+                for w in (b + 1)...top where hist[w] > 0 { cost += hist[w] * (1 + (w - b + 6) / 7) }
+                if cost < bestCost { best = b; bestCost = cost }
+            }
+            return best
         }
-        return best
     }
 
     /// Appends the exceptions of `values` at width `bits`: index and the bits above `bits`.
-    static func exceptions(_ values: UnsafeBufferPointer<UInt32>, bits: Int, into w: inout ByteWriter) {
+    static func exceptions(_ values: UnsafeBufferPointer<UInt32>, bits: Int, into w: inout RawBytes) {
         for (i, v) in values.enumerated() where width(v) > bits { w.u8(UInt8(i)); w.varint(UInt64(v) >> UInt64(bits)) }
     }
 
@@ -178,66 +192,82 @@ enum Rice {
     }
 }
 
-/// A least-significant-bit-first bit stream written into bytes.
+/// A least-significant-bit-first bit stream written into bytes (whole 32-bit words while it
+/// runs; `finish` pads the last bits to a byte).
 struct BitWriter {
-    private(set) var bytes = ByteWriter()
     private var acc: UInt64 = 0
     private var filled = 0
 
-    /// Bits written so far.
-    var bitCount: Int { bytes.count * 8 + filled }
+    /// Bits written to `out` since `start` (a byte offset in it), including those not yet flushed.
+    @inline(__always) func bitCount(_ out: RawBytes, since start: Int) -> Int { (out.count - start) * 8 + filled }
 
-    /// Appends the low `count` bits of `value` (count ≤ 32).
-    @inline(__always) mutating func write(_ value: UInt64, _ count: Int) {
+    /// Appends the low `count` bits of `value` (count ≤ 32; `value` has no higher bits).
+    @inline(__always) mutating func write(_ value: UInt64, _ count: Int, to out: inout RawBytes) {
         acc |= value &<< UInt64(filled)
         filled &+= count
-        while filled >= 8 {
-            bytes.u8(UInt8(truncatingIfNeeded: acc))
-            acc &>>= 8
-            filled &-= 8
+        if filled >= 32 {
+            out.u32LE(UInt32(truncatingIfNeeded: acc))
+            acc &>>= 32
+            filled &-= 32
         }
     }
 
     /// Appends `v` (< `u`) in truncated binary over 0 ..< u.
-    mutating func truncated(_ v: UInt32, over u: UInt32) {
+    @inline(__always) mutating func truncated(_ v: UInt32, over u: UInt32, to out: inout RawBytes) {
         let (short, cut) = Rice.truncated(u)
         guard u > 1 else { return }
         let x = UInt64(v)
         if x < cut {
-            write(x, short)
+            write(x, short, to: &out)
         } else {
-            write((x + cut) >> 1, short)
-            write((x + cut) & 1, 1)
+            write((x + cut) >> 1, short, to: &out)
+            write((x + cut) & 1, 1, to: &out)
         }
     }
 
     /// Appends `v` Rice-coded with parameter `k`.
-    mutating func rice(_ v: UInt32, k: Int) {
+    @inline(__always) mutating func rice(_ v: UInt32, k: Int, to out: inout RawBytes) {
         var q = Int(v >> UInt32(k))
-        while q >= 32 { write(0, 32); q -= 32 }
-        write(1 &<< UInt64(q), q + 1)
-        if k > 0 { write(UInt64(v) & ((1 &<< UInt64(k)) &- 1), k) }
+        while q >= 32 { write(0, 32, to: &out); q -= 32 }
+        write(1 &<< UInt64(q), q + 1, to: &out)
+        if k > 0 { write(UInt64(v) & ((1 &<< UInt64(k)) &- 1), k, to: &out) }
     }
 
-    /// Pads to a byte and returns the bytes.
-    mutating func finish() -> [UInt8] {
-        if filled > 0 { bytes.u8(UInt8(truncatingIfNeeded: acc)); acc = 0; filled = 0 }
-        return bytes.buffer
+    /// Appends the remaining bits, padded to a byte.
+    mutating func finish(to out: inout RawBytes) {
+        while filled > 0 {
+            out.u8(UInt8(truncatingIfNeeded: acc))
+            acc &>>= 8
+            filled &-= 8
+        }
+        acc = 0
+        filled = 0
     }
 }
 
-/// Encodes one term's postings and positions.
-struct PostingsEncoder {
+/// Encodes one term's postings and positions at a time: `add` its documents, then `finish`
+/// (or `close` and `write`), and `reset` for the next term. One encoder serves a whole flush
+/// or merge, so its buffers are allocated once rather than per term.
+final class PostingsEncoder {
     private(set) var df = 0
     private(set) var maxTf: UInt32 = 0
-    private var skip = ByteWriter()
-    private var blocks = ByteWriter()
-    private var positions = ByteWriter()
-    private var gaps = [UInt32](repeating: 0, count: postingsBlockSize)
-    private var tfs = [UInt32](repeating: 0, count: postingsBlockSize)
-    private var firsts = [UInt32](repeating: 0, count: postingsBlockSize)
-    private var units = [UInt32](repeating: 0, count: postingsBlockSize)
-    private var posGaps: [UInt32] = []
+    private(set) var hasPositions: Bool
+    private var skip = RawBytes(capacity: 256)
+    private var blocks = RawBytes(capacity: 1024)
+    private var positions = RawBytes(capacity: 1024)
+    /// Scratch: the open block's position bit stream, and its skip marks.
+    private var stream = RawBytes(capacity: 1024)
+    private let marks = UnsafeMutablePointer<UInt32>.allocate(capacity: postingsBlockSize / positionSkipInterval)
+    /// The open block's columns (`postingsBlockSize` each): doc gaps, tf - 1, first positions,
+    /// unit counts.
+    private let gaps = UnsafeMutablePointer<UInt32>.allocate(capacity: postingsBlockSize)
+    private let tfs = UnsafeMutablePointer<UInt32>.allocate(capacity: postingsBlockSize)
+    private let firsts = UnsafeMutablePointer<UInt32>.allocate(capacity: postingsBlockSize)
+    private let units = UnsafeMutablePointer<UInt32>.allocate(capacity: postingsBlockSize)
+    /// The open block's position gaps.
+    private var posGaps: UnsafeMutablePointer<UInt32>
+    private var posGapCount = 0
+    private var posGapCapacity = 1024
     private var blockCount = 0
     private var inBlock = 0
     private var blockMaxTf: UInt32 = 0
@@ -246,25 +276,102 @@ struct PostingsEncoder {
     private var prevBlockLast: Int64 = -1
     private var blockPostStart = 0
     private var blockPosStart = 0
-    let hasPositions: Bool
 
-    init(hasPositions: Bool) { self.hasPositions = hasPositions }
+    init(hasPositions: Bool) {
+        self.hasPositions = hasPositions
+        posGaps = .allocate(capacity: posGapCapacity)
+    }
+
+    deinit {
+        skip.deallocate()
+        blocks.deallocate()
+        positions.deallocate()
+        stream.deallocate()
+        marks.deallocate()
+        gaps.deallocate()
+        tfs.deallocate()
+        firsts.deallocate()
+        units.deallocate()
+        posGaps.deallocate()
+    }
+
+    /// Starts a new term (the buffers are kept).
+    func reset(hasPositions: Bool) {
+        self.hasPositions = hasPositions
+        df = 0
+        maxTf = 0
+        skip.count = 0
+        blocks.count = 0
+        positions.count = 0
+        posGapCount = 0
+        blockCount = 0
+        inBlock = 0
+        blockMaxTf = 0
+        blockMinLen = .max
+        lastDoc = -1
+        prevBlockLast = -1
+        blockPostStart = 0
+        blockPosStart = 0
+    }
 
     /// Adds a document (in increasing doc order) with its tf, length, unit count and positions
     /// (increasing, `tf` of them, all below `units`; ignored for terms without positions).
-    mutating func add(doc: Int32, tf: UInt32, length: UInt32, units u: UInt32, positions pos: UnsafeBufferPointer<UInt32>) {
-        gaps[inBlock] = UInt32(Int64(doc) - lastDoc - 1)
-        tfs[inBlock] = tf &- 1
+    func add(doc: Int32, tf: UInt32, length: UInt32, units u: UInt32, positions pos: UnsafeBufferPointer<UInt32>) {
         if hasPositions {
             precondition(pos.count == Int(tf) && (pos.last ?? 0) < u, "positions must number tf and lie below the unit count")
+            reservePositionGaps(pos.count)
             var last = pos.first ?? 0
             firsts[inBlock] = last
             units[inBlock] = u
+            var k = posGapCount
             for p in pos.dropFirst() {
-                posGaps.append(p &- last)
+                posGaps[k] = p &- last
+                k &+= 1
                 last = p
             }
+            posGapCount = k
         }
+        addDocument(doc: doc, tf: tf, length: length)
+    }
+
+    /// Adds a document (in increasing doc order) whose `tf` positions are the low halves of
+    /// `occurrences` (increasing, all below `units`; ignored for terms without positions).
+    @inline(__always)
+    func add(doc: Int32, tf: Int, length: UInt32, units u: UInt32, occurrences: UnsafePointer<UInt64>) {
+        if hasPositions {
+            precondition(tf > 0 && UInt32(truncatingIfNeeded: occurrences[tf - 1]) < u, "positions must lie below the unit count")
+            reservePositionGaps(tf)
+            var last = UInt32(truncatingIfNeeded: occurrences[0])
+            firsts[inBlock] = last
+            units[inBlock] = u
+            var k = posGapCount
+            for x in 1..<tf {
+                let p = UInt32(truncatingIfNeeded: occurrences[x])
+                posGaps[k] = p &- last
+                k &+= 1
+                last = p
+            }
+            posGapCount = k
+        }
+        addDocument(doc: doc, tf: UInt32(tf), length: length)
+    }
+
+    @inline(__always)
+    private func reservePositionGaps(_ additional: Int) {
+        guard posGapCount + additional > posGapCapacity else { return }
+        var cap = posGapCapacity
+        while cap < posGapCount + additional { cap *= 2 }
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: cap)
+        p.initialize(from: posGaps, count: posGapCount)
+        posGaps.deallocate()
+        posGaps = p
+        posGapCapacity = cap
+    }
+
+    @inline(__always)
+    private func addDocument(doc: Int32, tf: UInt32, length: UInt32) {
+        gaps[inBlock] = UInt32(Int64(doc) - lastDoc - 1)
+        tfs[inBlock] = tf &- 1
         lastDoc = Int64(doc)
         df += 1
         inBlock += 1
@@ -274,67 +381,70 @@ struct PostingsEncoder {
         if inBlock == postingsBlockSize { closeBlock() }
     }
 
-    private mutating func closeBlock() {
+    private func closeBlock() {
         guard inBlock > 0 else { return }
         let n = inBlock
-        gaps.withUnsafeBufferPointer { g in
-            tfs.withUnsafeBufferPointer { t in
-                let gp = UnsafeBufferPointer(rebasing: g[0..<n]), tp = UnsafeBufferPointer(rebasing: t[0..<n])
-                let gb = BitPacking.patchedWidth(gp), tb = BitPacking.patchedWidth(tp)
-                let ge = BitPacking.exceptionCount(gp, bits: gb), te = BitPacking.exceptionCount(tp, bits: tb)
-                let hasTf = tb > 0 || te > 0, hasExceptions = ge > 0 || te > 0
-                blocks.u8(UInt8(gb) | (hasTf ? 0x40 : 0) | (hasExceptions ? 0x80 : 0))
-                if hasTf { blocks.u8(UInt8(tb)) }
-                if hasExceptions {
-                    blocks.u8(UInt8(ge))
-                    blocks.u8(UInt8(te))
-                }
-                BitPacking.pack(gp, bits: gb, into: &blocks)
-                BitPacking.pack(tp, bits: tb, into: &blocks)
-                BitPacking.exceptions(gp, bits: gb, into: &blocks)
-                BitPacking.exceptions(tp, bits: tb, into: &blocks)
-            }
+        let gp = UnsafeBufferPointer(start: gaps, count: n), tp = UnsafeBufferPointer(start: tfs, count: n)
+        let gb = BitPacking.patchedWidth(gp), tb = BitPacking.patchedWidth(tp)
+        let ge = BitPacking.exceptionCount(gp, bits: gb), te = BitPacking.exceptionCount(tp, bits: tb)
+        let hasTf = tb > 0 || te > 0, hasExceptions = ge > 0 || te > 0
+        blocks.u8(UInt8(gb) | (hasTf ? 0x40 : 0) | (hasExceptions ? 0x80 : 0))
+        if hasTf { blocks.u8(UInt8(tb)) }
+        if hasExceptions {
+            blocks.u8(UInt8(ge))
+            blocks.u8(UInt8(te))
         }
+        BitPacking.pack(gp, bits: gb, into: &blocks)
+        BitPacking.pack(tp, bits: tb, into: &blocks)
+        BitPacking.exceptions(gp, bits: gb, into: &blocks)
+        BitPacking.exceptions(tp, bits: tb, into: &blocks)
         if hasPositions {
-            firsts.withUnsafeBufferPointer { f in
-                posGaps.withUnsafeBufferPointer { g in
-                    var chunks = [Int]()
-                    var c = 0
-                    while c < g.count {
-                        chunks.append(Rice.parameter(UnsafeBufferPointer(rebasing: g[c..<min(c + postingsBlockSize, g.count)])))
-                        c += postingsBlockSize
-                    }
-                    for k in chunks { positions.u8(UInt8(k)) }
-                    // Document by document: its first position, then its gaps.
-                    var bw = BitWriter()
-                    var marks = [UInt32]()
-                    var gi = 0
-                    for i in 0..<n {
-                        if i > 0 && i % positionSkipInterval == 0 { marks.append(UInt32(bw.bitCount)) }
-                        let tf = tfs[i] &+ 1
-                        if tf == 1 {
-                            bw.truncated(f[i], over: units[i])
-                        } else {
-                            bw.rice(f[i], k: Rice.firstParameter(units: units[i], tf: tf))
-                        }
-                        for _ in 1..<max(Int(tf), 1) {
-                            bw.rice(g[gi], k: chunks[gi / postingsBlockSize])
-                            gi += 1
-                        }
-                    }
-                    let stream = bw.finish()
-                    if n + g.count >= positionSkipMinimum {
-                        // Two-byte marks when the whole region stays under 8 KiB (a reader tells by its length).
-                        if chunks.count + 2 * marks.count + stream.count < positionMarkNarrowLimit {
-                            for m in marks { positions.u16LE(UInt16(m)) }
-                        } else {
-                            for m in marks { positions.u32LE(m) }
-                        }
-                    }
-                    positions.bytes(stream)
+            let g = UnsafeBufferPointer(start: posGaps, count: posGapCount)
+            // The chunks' Rice parameters come first; the bit stream reads them back from there.
+            let chunkStart = positions.count
+            var c = 0
+            while c < g.count {
+                positions.u8(UInt8(Rice.parameter(UnsafeBufferPointer(rebasing: g[c..<min(c + postingsBlockSize, g.count)]))))
+                c += postingsBlockSize
+            }
+            let chunkCount = positions.count - chunkStart
+            // Document by document, its first position then its gaps, into `stream`; skip marks
+            // (stream bit offsets of documents 16, 32, …) go between the parameters and the stream.
+            var out = stream
+            out.count = 0
+            var bw = BitWriter()
+            var markCount = 0
+            var gi = 0
+            for i in 0..<n {
+                if i > 0 && i % positionSkipInterval == 0 {
+                    marks[markCount] = UInt32(bw.bitCount(out, since: 0))
+                    markCount += 1
+                }
+                let tf = tfs[i] &+ 1
+                if tf == 1 {
+                    bw.truncated(firsts[i], over: units[i], to: &out)
+                } else {
+                    bw.rice(firsts[i], k: Rice.firstParameter(units: units[i], tf: tf), to: &out)
+                }
+                var left = Int(tf) - 1
+                while left > 0 {
+                    bw.rice(g[gi], k: Int(positions.base[chunkStart + gi / postingsBlockSize]), to: &out)
+                    gi += 1
+                    left -= 1
                 }
             }
-            posGaps.removeAll(keepingCapacity: true)
+            bw.finish(to: &out)
+            stream = out
+            if n + g.count >= positionSkipMinimum {
+                // Two-byte marks when the whole region stays under 8 KiB (a reader tells by its length).
+                if chunkCount + 2 * markCount + out.count < positionMarkNarrowLimit {
+                    for j in 0..<markCount { positions.u16LE(UInt16(marks[j])) }
+                } else {
+                    for j in 0..<markCount { positions.u32LE(marks[j]) }
+                }
+            }
+            positions.append(out.bytes)
+            posGapCount = 0
         }
         skip.varint(UInt64(lastDoc - prevBlockLast))
         skip.varint(UInt64(blocks.count - blockPostStart))
@@ -350,13 +460,29 @@ struct PostingsEncoder {
         blockMinLen = .max
     }
 
+    /// Closes the term's last block: `postingsCount` and `positionsCount` are then final.
+    func close() { closeBlock() }
+
+    /// Bytes of the closed term's postings (the skip table and the blocks).
+    var postingsCount: Int { blockCount == 1 ? blocks.count : skip.count + blocks.count }
+
+    /// Bytes of the closed term's positions.
+    var positionsCount: Int { positions.count }
+
+    /// Appends the closed term's postings to `post` and its positions to `pos`.
+    func write(postings post: FileSink, positions pos: FileSink) throws {
+        if blockCount != 1 { try post.write(skip.bytes) }
+        try post.write(blocks.bytes)
+        try pos.write(positions.bytes)
+    }
+
     /// Finishes the term: its postings bytes and positions bytes.
-    mutating func finish() -> (postings: [UInt8], positions: [UInt8]) {
+    func finish() -> (postings: [UInt8], positions: [UInt8]) {
         closeBlock()
-        if blockCount == 1 { return (blocks.buffer, positions.buffer) }
-        var out = ByteWriter()
-        out.bytes(skip.buffer)
-        out.bytes(blocks.buffer)
-        return (out.buffer, positions.buffer)
+        var p = [UInt8]()
+        p.reserveCapacity(postingsCount)
+        if blockCount != 1 { p.append(contentsOf: skip.bytes) }
+        p.append(contentsOf: blocks.bytes)
+        return (p, Array(positions.bytes))
     }
 }

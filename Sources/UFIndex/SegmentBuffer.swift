@@ -1,3 +1,4 @@
+import CHints
 import UFAnalysis
 
 #if canImport(Glibc)
@@ -12,9 +13,13 @@ import Darwin
 /// Occurrences are appended to one log as they are met (sequential writes, no per-term
 /// arrays touched in random order), and sorted by term with a counting sort at flush:
 ///
-///     log      := occurrence*               documents in order, positions in order within each
-///     occurrence := term:u32 (high half) position:u32 (low half)   one UInt64; W terms have position 0
+///     log      := document*                 in order
+///     document := term:u32{units} term:u32*  the term at each unit position 0 ..< units (every
+///                                            unit position has exactly one 'B' or 'T' term,
+///                                            see `invert`), then the document's W terms
 ///     docStart[d] = index in the log of document d's first occurrence (docStart[docCount] = log end)
+///
+/// A position is not stored: it is the occurrence's index in its document (W terms: 0).
 ///
 /// Term keys (kind byte + UTF-8) are kept back to back in one byte arena, `keyBytes[keyStart[t] ..<
 /// keyStart[t + 1]]`, instead of one array per term.
@@ -24,7 +29,9 @@ public final class SegmentBuffer {
     /// Where each term's key starts in `keyBytes`, plus the end.
     private(set) var keyStart: [Int] = [0]
     /// The occurrence log.
-    private(set) var log: PagedArray<UInt64>?
+    private(set) var log: PagedArray<UInt32>?
+    /// The log's memory once the flush has sorted it, for the next buffer (see `recycle`).
+    private var emptiedLog: PagedArray<UInt32>?
     /// Memory for the sorted copy of the log: the previous segment's, reused (see `recycle`).
     private var spare: PagedArray<UInt64>?
     /// Start of each document's occurrences in the log, plus the end.
@@ -43,9 +50,8 @@ public final class SegmentBuffer {
     private var wide = TermHashTable<WideTermKey>(capacity: 1 << 12)
     /// Unpackable keys to term id.
     private var unpacked: [[UInt8]: UInt32] = [:]
-    /// Per-document scratch: an occurrence's packed key (or resolved term id) and position.
+    /// Per-document scratch: each occurrence's packed key (or resolved term id).
     private var pendingKeys: UnsafeMutablePointer<UInt64>
-    private var pendingPositions: UnsafeMutablePointer<UInt32>
     private var pendingCapacity = 1 << 14
 
     /// Documents added so far.
@@ -55,7 +61,8 @@ public final class SegmentBuffer {
 
     private var termBytes = 0
 
-    /// Approximate bytes of memory held (the flush briefly needs a sorted copy of the log on top).
+    /// Approximate bytes of memory held: an occurrence counts 8 bytes, the size of its sorted
+    /// copy, which the flush needs on top of the log's 4.
     public var memoryBytes: Int {
         (log?.count ?? 0) * 8 + termBytes + bigrams.memoryBytes + pairs.memoryBytes + packed.memoryBytes + wide.memoryBytes + docs.count * 128 + store.memoryBytes
     }
@@ -65,10 +72,9 @@ public final class SegmentBuffer {
         self.init(log: PagedArray(capacity: logBytes / 8))
     }
 
-    private init(log: PagedArray<UInt64>) {
+    private init(log: PagedArray<UInt32>) {
         self.log = log
         pendingKeys = .allocate(capacity: pendingCapacity)
-        pendingPositions = .allocate(capacity: pendingCapacity)
     }
 
     deinit {
@@ -77,7 +83,6 @@ public final class SegmentBuffer {
         packed.deallocate()
         wide.deallocate()
         pendingKeys.deallocate()
-        pendingPositions.deallocate()
     }
 
     /// Number of documents.
@@ -129,29 +134,29 @@ public final class SegmentBuffer {
                 let n = t.count
                 let bound = 2 * n + 1 + ws.count  // per unit at most an end marker and a token; then W words
                 if bound > pendingCapacity {
-                    pendingKeys.deallocate(); pendingPositions.deallocate()
+                    pendingKeys.deallocate()
                     pendingCapacity = max(bound, pendingCapacity * 2)
                     pendingKeys = .allocate(capacity: pendingCapacity)
-                    pendingPositions = .allocate(capacity: pendingCapacity)
                 }
-                let keys = pendingKeys, poss = pendingPositions
+                let keys = pendingKeys
                 var k = 0
                 var pos: UInt32 = 0
                 var prevChar: UInt32 = 0       // previous unit when it was a character unit
-                var prevCharPos: UInt32 = 0
                 var hasPrevChar = false
                 var i = 0
                 var w = 0
                 let wc = ws.count
-                // The matching units, as `Analysis.forEachUnit` defines them.
+                // The matching units, as `Analysis.forEachUnit` defines them. Each unit gets
+                // exactly one key, in position order: a character unit its bigram (with the next
+                // character unit, or with 0), emitted when the next unit is met; a token itself.
                 while i < n {
                     while w < wc && Int(ws[w].end) <= i { w += 1 }
                     let (c, len) = UTF16Scalar.decode(t, i)
                     if CharClass.isCharUnit(c) {
                         if hasPrevChar {
-                            keys[k] = Self.packedBigram(prevChar, c); poss[k] = prevCharPos; k += 1
+                            keys[k] = Self.packedBigram(prevChar, c); k += 1
                         }
-                        prevChar = c; prevCharPos = pos; hasPrevChar = true
+                        prevChar = c; hasPrevChar = true
                         i += len
                         pos &+= 1
                         continue
@@ -174,16 +179,17 @@ public final class SegmentBuffer {
                         end = i + len
                     }
                     if hasPrevChar {
-                        keys[k] = Self.packedBigram(prevChar, 0); poss[k] = prevCharPos; k += 1
+                        keys[k] = Self.packedBigram(prevChar, 0); k += 1
                         hasPrevChar = false
                     }
-                    keys[k] = textKey(kind: .token, t, i, end); poss[k] = pos; k += 1
+                    keys[k] = textKey(kind: .token, t, i, end); k += 1
                     pos &+= 1
                     i = end
                 }
                 if hasPrevChar {
-                    keys[k] = Self.packedBigram(prevChar, 0); poss[k] = prevCharPos; k += 1
+                    keys[k] = Self.packedBigram(prevChar, 0); k += 1
                 }
+                precondition(k == Int(pos), "one occurrence per unit position")
                 // Han words, for BM25 (letter and number words are counted by their token terms).
                 for x in 0..<wc where ws[x].kind == .han {
                     let s = Int(ws[x].start), e = Int(ws[x].end)
@@ -192,16 +198,36 @@ public final class SegmentBuffer {
                     } else {
                         keys[k] = textKey(kind: .word, t, s, e)
                     }
-                    poss[k] = 0; k += 1
+                    k += 1
                 }
                 log.reserve(k)
                 let out = log.base + log.count
+                // The probes miss the cache: start loading the slots a few keys ahead.
+                let ahead = Self.prefetchDistance
+                for x in 0..<min(ahead, k) { prefetch(keys[x]) }
                 for x in 0..<k {
-                    out[x] = UInt64(resolve(keys[x])) << 32 | UInt64(poss[x])
+                    if x &+ ahead < k { prefetch(keys[x &+ ahead]) }
+                    out[x] = resolve(keys[x])
                 }
                 log.count += k
                 return pos
             }
+        }
+    }
+
+    /// How many keys ahead of its lookup a key's hash slot is prefetched.
+    private static let prefetchDistance = 32
+
+    /// Prefetches the hash slot of a packed key (see `packedBigram`).
+    @inline(__always)
+    private func prefetch(_ p: UInt64) {
+        let tag = p >> 61
+        if tag == Self.compactBigram >> 61 {
+            bigrams.prefetch(UInt32(truncatingIfNeeded: p))
+        } else if tag == Self.compactPair >> 61 {
+            pairs.prefetch(UInt32(truncatingIfNeeded: p))
+        } else if p >> 62 != 0 {
+            packed.prefetch(p)
         }
     }
 
@@ -308,33 +334,42 @@ public final class SegmentBuffer {
         if let s = spare, s.capacity >= count { out = s } else { out = PagedArray<UInt64>(capacity: count) }
         spare = nil
         // Counts and then write cursors by term id (one random access per entry), runs by rank.
-        let next = UnsafeMutablePointer<Int>.allocate(capacity: max(terms, 1))
+        // 32-bit cursors keep the table small enough for the cache; it is prefetched ahead.
+        precondition(count < Int(UInt32.max), "occurrence log too long for 32-bit cursors")
+        let next = UnsafeMutablePointer<UInt32>.allocate(capacity: max(terms, 1))
         defer { next.deallocate() }
         next.initialize(repeating: 0, count: terms)
         let src = log.base
-        for i in 0..<count { next[Int(src[i] >> 32)] += 1 }
+        let ahead = Self.prefetchDistance
+        for i in 0..<count {
+            if i &+ ahead < count { chints_prefetch(next + Int(src[i &+ ahead])) }
+            next[Int(src[i])] &+= 1
+        }
         runs.withUnsafeMutableBufferPointer { runs in
             for (r, t) in order.enumerated() {
-                let n = next[Int(t)]
-                next[Int(t)] = runs[r]
+                let n = Int(next[Int(t)])
+                next[Int(t)] = UInt32(truncatingIfNeeded: runs[r])
                 runs[r + 1] = runs[r] + n
             }
         }
         let dst = out.base
-        docStart.withUnsafeBufferPointer { docStart in
+        docStart.withUnsafeBufferPointer { docStart in unitCounts.withUnsafeBufferPointer { unitCounts in
             for d in 0..<docs.count {
                 let doc = UInt64(d) << 32
-                for i in docStart[d]..<docStart[d + 1] {
-                    let e = src[i]
-                    let t = Int(e >> 32)
-                    dst[next[t]] = doc | (e & 0xFFFF_FFFF)
-                    next[t] += 1
+                let start = docStart[d], end = docStart[d + 1]
+                let positioned = start + Int(unitCounts[d])  // W terms (position 0) from here
+                for i in start..<end {
+                    if i &+ ahead < count { chints_prefetch(next + Int(src[i &+ ahead])) }
+                    let t = Int(src[i])
+                    let at = next[t]
+                    dst[Int(at)] = doc | (i < positioned ? UInt64(i &- start) : 0)
+                    next[t] = at &+ 1
                 }
             }
-        }
+        } }
         out.count = count  // every slot was written: the runs partition the log
         log.count = 0
-        spare = log
+        emptiedLog = log
         self.log = nil
         return (out, runs)
     }
@@ -342,10 +377,10 @@ public final class SegmentBuffer {
     /// Hands this buffer's big arrays (the emptied log and `sorted`, the entries of its flush)
     /// to a new buffer, so the next segment reuses memory that is already faulted in.
     func recycle(sorted: PagedArray<UInt64>) -> SegmentBuffer {
-        let next = SegmentBuffer(log: spare ?? PagedArray(capacity: 1 << 20))
+        let next = SegmentBuffer(log: emptiedLog ?? PagedArray(capacity: 1 << 20))
         sorted.count = 0
         next.spare = sorted
-        spare = nil
+        emptiedLog = nil
         return next
     }
 

@@ -39,6 +39,7 @@ enum SegmentMerger {
         var positions = [UInt32]()
         var consumed = [(post: Int, pos: Int)](repeating: (0, 0), count: sources.count)
         var termsSinceDrop = 0
+        let enc = PostingsEncoder(hasPositions: true)
         while true {
             // The smallest key among the heads.
             var minKey: [UInt8]? = nil
@@ -47,7 +48,7 @@ enum SegmentMerger {
             }
             guard let key = minKey else { break }
             let hasPos = key.first != TermKind.word.rawValue
-            var enc = PostingsEncoder(hasPositions: hasPos)
+            enc.reset(hasPositions: hasPos)
             for i in sources.indices {
                 guard let (k, info) = heads[i], k == key else { continue }
                 let c = try sources[i].postings(info)
@@ -65,7 +66,7 @@ enum SegmentMerger {
                 consumed[i] = (info.postOffset + info.postLength, info.posOffset + info.posLength)
                 heads[i] = try cursors[i]!.next()
             }
-            try writer.addTerm(key: key, encoder: &enc)
+            try key.withUnsafeBufferPointer { try writer.addTerm(key: $0, encoder: enc) }
             // Terms are merged in key order, and postings are laid out in key order: what lies behind
             // every source's cursor is done with, so keep the resident set to what is being merged.
             termsSinceDrop += 1

@@ -101,7 +101,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
         guard !occurrences.isEmpty else { return nil }
         occurrences.sort()
-        var enc = PostingsEncoder(hasPositions: true)
+        let enc = PostingsEncoder(hasPositions: true)
         var i = 0
         var pos = [UInt32]()
         while i < occurrences.count {

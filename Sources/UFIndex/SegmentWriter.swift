@@ -1,3 +1,4 @@
+import CHints
 import UFAnalysis
 
 /// Writes one immutable segment: .terms, .post, .pos, .docs and .store, each fsynced with
@@ -9,7 +10,6 @@ final class SegmentWriter {
     private let post: FileSink
     private let pos: FileSink
     private var dict = TermDictionaryWriter()
-    private var positions: [UInt32] = []
 
     init(directory: IndexDirectory, id: UInt64) throws {
         self.directory = directory
@@ -18,16 +18,14 @@ final class SegmentWriter {
         pos = try FileSink(path: directory.segmentFilePath(id: id, kind: .positions))
     }
 
-    /// Writes one term's finished postings.
-    func addTerm(key: [UInt8], encoder: inout PostingsEncoder) throws {
+    /// Writes one term's postings from `encoder` (which is done with the term afterwards).
+    func addTerm(key: UnsafeBufferPointer<UInt8>, encoder: PostingsEncoder) throws {
         let df = encoder.df
         guard df > 0 else { return }
-        let maxTf = encoder.maxTf
-        let (p, q) = encoder.finish()
-        let info = TermInfo(df: df, postOffset: Int(post.offset), postLength: p.count,
-                            posOffset: Int(pos.offset), posLength: q.count, maxTf: maxTf)
-        try post.write(p)
-        try pos.write(q)
+        encoder.close()
+        let info = TermInfo(df: df, postOffset: Int(post.offset), postLength: encoder.postingsCount,
+                            posOffset: Int(pos.offset), posLength: encoder.positionsCount, maxTf: encoder.maxTf)
+        try encoder.write(postings: post, positions: pos)
         dict.add(key: key, info: info)
     }
 
@@ -56,39 +54,32 @@ final class SegmentWriter {
         let w = try SegmentWriter(directory: directory, id: id)
         let order = buffer.sortedTermIDs()
         let (entries, runs) = buffer.sortedByTerm(order: order)  // the sorted copy replaces the log
-        // One document's positions of one term, copied out of the sorted entries.
-        var scratchCapacity = 1024
-        var scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: scratchCapacity)
-        defer { scratch.deallocate() }
         let e = entries.base
         let unitCounts = buffer.unitCounts
+        let enc = PostingsEncoder(hasPositions: true)
         try withExtendedLifetime(entries) { try buffer.lengths.withUnsafeBufferPointer { lengths in
-            for (r, t32) in order.enumerated() {
-                let t = Int(t32)
-                let key = buffer.key(t)
-                let hasPos = key[0] != TermKind.word.rawValue
-                var enc = PostingsEncoder(hasPositions: hasPos)
-                var i = runs[r]
-                let end = runs[r + 1]
-                while i < end {
-                    let doc = e[i] >> 32
-                    var j = i + 1
-                    while j < end && e[j] >> 32 == doc { j += 1 }
-                    let tf = j - i
-                    if hasPos {
-                        if tf > scratchCapacity {
-                            scratch.deallocate()
-                            scratchCapacity = max(tf, scratchCapacity * 2)
-                            scratch = .allocate(capacity: scratchCapacity)
-                        }
-                        for k in 0..<tf { scratch[k] = UInt32(truncatingIfNeeded: e[i + k]) }
+            try buffer.keyBytes.withUnsafeBufferPointer { keyBytes in try buffer.keyStart.withUnsafeBufferPointer { keyStart in
+                // Terms come in key order, so their keys are read at random: start loading the
+                // key offsets eight terms ahead, and the keys four terms ahead.
+                let terms = order.count
+                for (r, t32) in order.enumerated() {
+                    if r &+ 8 < terms { chints_prefetch(keyStart.baseAddress! + Int(order[r &+ 8])) }
+                    if r &+ 4 < terms { chints_prefetch(keyBytes.baseAddress! + keyStart[Int(order[r &+ 4])]) }
+                    let t = Int(t32)
+                    let key = UnsafeBufferPointer(rebasing: keyBytes[keyStart[t]..<keyStart[t + 1]])
+                    enc.reset(hasPositions: key[0] != TermKind.word.rawValue)
+                    var i = runs[r]
+                    let end = runs[r + 1]
+                    while i < end {
+                        let doc = e[i] >> 32
+                        var j = i + 1
+                        while j < end && e[j] >> 32 == doc { j += 1 }
+                        enc.add(doc: Int32(doc), tf: j - i, length: lengths[Int(doc)], units: unitCounts[Int(doc)], occurrences: e + i)
+                        i = j
                     }
-                    enc.add(doc: Int32(doc), tf: UInt32(tf), length: lengths[Int(doc)], units: unitCounts[Int(doc)],
-                            positions: UnsafeBufferPointer(start: scratch, count: hasPos ? tf : 0))
-                    i = j
+                    try w.addTerm(key: key, encoder: enc)
                 }
-                try w.addTerm(key: key, encoder: &enc)
-            }
+            } }
         } }
         let entry = try w.finish(docs: buffer.docs, store: buffer.store)
         return (entry, buffer.recycle(sorted: entries))

@@ -48,21 +48,28 @@ struct TermDictionaryWriter {
     private var posEnd = 0
 
     mutating func add(key: [UInt8], info: TermInfo) {
+        key.withUnsafeBufferPointer { add(key: $0, info: info) }
+    }
+
+    /// Adds the next term (keys in increasing order); the key is copied.
+    mutating func add(key: UnsafeBufferPointer<UInt8>, info: TermInfo) {
         if inBlock == 0 {
             blockOffsets.append(UInt32(out.buffer.count))
-            firstKeys.append(key)
+            firstKeys.append(Array(key))
             out.varint(UInt64(info.postOffset))
             out.varint(UInt64(info.posOffset))
-            prevKey = []
+            prevKey.removeAll(keepingCapacity: true)
         }
         var shared = 0
-        let m = min(prevKey.count, key.count)
-        while shared < m && prevKey[shared] == key[shared] { shared += 1 }
+        prevKey.withUnsafeBufferPointer { prev in
+            let m = min(prev.count, key.count)
+            while shared < m && prev[shared] == key[shared] { shared += 1 }
+        }
         let suffixLen = key.count - shared
         block.u8(UInt8(min(shared, 15) << 4 | min(suffixLen, 15)))
         if shared >= 15 { block.varint(UInt64(shared - 15)) }
         if suffixLen >= 15 { block.varint(UInt64(suffixLen - 15)) }
-        block.bytes(key[shared...])
+        block.bytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(key)[shared...]))
         block.varint(UInt64(info.df))
         block.varint(UInt64(info.postLength))
         if key.first != TermKind.word.rawValue {
@@ -71,7 +78,8 @@ struct TermDictionaryWriter {
             precondition(info.posLength == 0, "words have no positions")
         }
         if info.df > 1 { block.varint(UInt64(info.maxTf)) }
-        prevKey = key
+        prevKey.removeAll(keepingCapacity: true)
+        prevKey.append(contentsOf: key)
         inBlock += 1
         termCount += 1
         if inBlock == termsPerBlock { closeBlock() }

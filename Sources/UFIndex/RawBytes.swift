@@ -1,0 +1,85 @@
+/// Growable bytes in manually managed memory, for the postings encoder's output: appends
+/// without Swift's per-append uniqueness check, and the memory is reused from term to term
+/// (`count = 0`). The owner frees it with `deallocate`.
+struct RawBytes {
+    /// The first byte.
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    /// Bytes written.
+    var count = 0
+    /// Bytes that fit without growing.
+    private(set) var capacity: Int
+
+    /// Empty bytes with room for `capacity`.
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    /// Frees the memory (call once).
+    func deallocate() { base.deallocate() }
+
+    /// Makes room for `additional` more bytes (doubling), keeping the contents.
+    @inline(__always)
+    mutating func reserve(_ additional: Int) {
+        if count &+ additional > capacity { grow(count &+ additional) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var cap = capacity
+        while cap < needed { cap &*= 2 }
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
+        p.initialize(from: base, count: count)
+        base.deallocate()
+        base = p
+        capacity = cap
+    }
+
+    /// Appends one byte.
+    @inline(__always)
+    mutating func u8(_ value: UInt8) {
+        reserve(1)
+        base[count] = value
+        count &+= 1
+    }
+
+    /// Appends a 32-bit little-endian integer.
+    @inline(__always)
+    mutating func u32LE(_ value: UInt32) {
+        reserve(4)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: value.littleEndian, as: UInt32.self)
+        count &+= 4
+    }
+
+    /// Appends `value` as an unsigned LEB128 varint (as ``ByteWriter/varint(_:)``).
+    @inline(__always)
+    mutating func varint(_ value: UInt64) {
+        reserve(10)
+        var v = value
+        while v >= 0x80 {
+            base[count] = UInt8(truncatingIfNeeded: v) | 0x80
+            count &+= 1
+            v &>>= 7
+        }
+        base[count] = UInt8(truncatingIfNeeded: v)
+        count &+= 1
+    }
+
+    /// Appends a 16-bit little-endian integer.
+    @inline(__always)
+    mutating func u16LE(_ value: UInt16) {
+        reserve(2)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: value.littleEndian, as: UInt16.self)
+        count &+= 2
+    }
+
+    /// Appends raw bytes.
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let src = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: src, byteCount: bytes.count)
+        count &+= bytes.count
+    }
+
+    /// The bytes written.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+}
