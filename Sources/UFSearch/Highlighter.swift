@@ -151,7 +151,7 @@ public struct Highlighter {
 
     static func oneLine(_ u: ArraySlice<UInt16>) -> String {
         var out = String.UnicodeScalarView()
-        for c in String(decoding: u, as: UTF16.self).unicodeScalars {
+        for c in UTF16Scalar.string(u).unicodeScalars {
             out.append(c == "\n" || c == "\r" || c == "\t" ? " " : c)
         }
         return String(out)
