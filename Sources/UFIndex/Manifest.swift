@@ -75,10 +75,10 @@ public struct Manifest: Equatable, Sendable {
             w.u32LE(s.deletedCount)
             w.u64LE(s.delGeneration)
             w.u64LE(s.liveTokenCount)
-            w.varint(UInt64(s.fileSizes.count))
-            for (kind, size) in s.fileSizes.sorted(by: { $0.key < $1.key }) {
-                w.u16LE(kind)
-                w.u64LE(size)
+            w.varint(UInt64(s.sortedFileSizes.count))
+            for f in s.sortedFileSizes {
+                w.u16LE(f.kind)
+                w.u64LE(f.size)
             }
         }
         w.varint(UInt64(userData.count))
@@ -115,7 +115,7 @@ public struct Manifest: Equatable, Sendable {
             for _ in 0 ..< sizeCount {
                 let kind = try r.u16LE()
                 let size = try r.u64LE()
-                guard s.fileSizes.updateValue(size, forKey: kind) == nil else {
+                guard s.addFileSize(size, kind: kind) else {
                     throw r.corrupt("segment \(s.id) lists file kind \(kind) twice")
                 }
             }
