@@ -1,4 +1,9 @@
 import CICU
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Normalised text: NFKC with case folding, Traditional→Simplified, and whitespace between
 /// two Han characters removed. Every normalised UTF-16 unit remembers the original byte
@@ -25,7 +30,10 @@ public final class Normalizer {
     private let icu: OpaquePointer
     /// Per BMP unit: 0 unknown; `single | u` maps to one unit u; `multi | i` maps to `multi[i]`;
     /// `empty` maps to nothing. `joins` marks units that are not a normalisation boundary.
-    private var table: [UInt32]
+    /// 0x10000 entries from `calloc`: fresh heap memory is zero already, so only the pages
+    /// of units actually met are ever touched (a zero-filled array wrote all 64 pages of it,
+    /// 64 page faults in every query process).
+    private let table: UnsafeMutablePointer<UInt32>
     private var multi: [[UInt16]] = []
     private var astral: [UInt32: [UInt16]] = [:]
     private var scratch: [UInt16] = []
@@ -42,10 +50,17 @@ public final class Normalizer {
         var err: Int32 = 0
         guard let p = cicu_normalizer_open(&err) else { throw AnalysisError.icu(operation: "open normaliser", code: err) }
         icu = p
-        table = [UInt32](repeating: 0, count: 0x10000)
+        guard let t = calloc(0x10000, MemoryLayout<UInt32>.stride) else {
+            cicu_normalizer_close(p)
+            throw AnalysisError.icu(operation: "allocate the normaliser's table", code: 7)  // U_MEMORY_ALLOCATION_ERROR
+        }
+        table = t.bindMemory(to: UInt32.self, capacity: 0x10000)
     }
 
-    deinit { cicu_normalizer_close(icu) }
+    deinit {
+        cicu_normalizer_close(icu)
+        free(table)
+    }
 
     /// Normalises a string (a query, say); original offsets refer to its UTF-8 bytes.
     public func normalize(_ s: String) -> NormalizedText {
@@ -185,7 +200,7 @@ public final class Normalizer {
     /// The table entry of `u`, computed through ICU on first use.
     @inline(__always)
     private func entry(_ u: UInt16) -> UInt32 {
-        let e = table.withUnsafeBufferPointer { $0[Int(u)] }
+        let e = table[Int(u)]
         return e & Self.known != 0 ? e : computeEntry(u)
     }
 
