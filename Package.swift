@@ -1,10 +1,19 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// No metadata access by mangled name in release builds (see ``fast``).
+let directMetadata = ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]
+
 /// Hot loops in analysis, indexing and search mutate class-owned buffers; the runtime
 /// exclusivity checks cost about 12% of analysis time, so release builds skip them
 /// (debug builds and tests keep them).
-let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+///
+/// Concrete generic types (`[UInt8: Int]`, `[Range<Int>]`, ...) are also reached through metadata
+/// accessors rather than by mangled name: instantiating a type from its mangled name checks
+/// its generic requirements at run time (`UInt8: Hashable`), and the first such check of each
+/// conformance scans every conformance record of the binary (about 6,800 with Foundation),
+/// tens of µs each in a one-query process. The accessors pass the witness tables directly.
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"] + directMetadata, .when(configuration: .release))]
 
 /// A release `ufsearch` on Linux is one static, position-dependent executable (glibc, ICU,
 /// libstdc++, zlib and zstd included): a query is a whole process, and a dynamically linked
@@ -70,6 +79,7 @@ let package = Package(
                 "UFAnalysis", "UFIndex", "UFSearch", "UFServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: [.unsafeFlags(directMetadata, .when(configuration: .release))],
             linkerSettings: [staticExecutable]
         ),
         .testTarget(name: "UFAnalysisTests", dependencies: ["UFAnalysis"], resources: [.copy("Fixtures")]),
