@@ -22,7 +22,13 @@ let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"] + di
 /// `main`. Linked this way, there is nothing to relocate or look up. (glibc warns that
 /// getaddrinfo and getpwnam_r need its shared NSS modules at run time: `serve` resolves its
 /// host through them, as a dynamic binary would.)
-let staticExecutable: LinkerSetting = .unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))
+/// Foundation's static libraries are named again because a build without
+/// `--static-swift-stdlib` autolinks only `-lFoundation` (whose shared library would bring the rest).
+let staticExecutable: LinkerSetting = .unsafeFlags(
+    ["-static-executable", "-lFoundation", "-lCoreFoundation", "-l_FoundationICU", "-lFoundationEssentials",
+     "-lFoundationInternationalization", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+     "-lstdc++"],
+    .when(platforms: [.linux], configuration: .release))
 
 let package = Package(
     name: "ufsearch",
