@@ -1,10 +1,34 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// No metadata access by mangled name in release builds (see ``fast``).
+let directMetadata = ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]
+
 /// Hot loops in analysis, indexing and search mutate class-owned buffers; the runtime
 /// exclusivity checks cost about 12% of analysis time, so release builds skip them
 /// (debug builds and tests keep them).
-let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+///
+/// Concrete generic types (`[UInt8: Int]`, `[Range<Int>]`, ...) are also reached through metadata
+/// accessors rather than by mangled name: instantiating a type from its mangled name checks
+/// its generic requirements at run time (`UInt8: Hashable`), and the first such check of each
+/// conformance scans every conformance record of the binary (about 6,800 with Foundation),
+/// tens of µs each in a one-query process. The accessors pass the witness tables directly.
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"] + directMetadata, .when(configuration: .release))]
+
+/// A release `ufsearch` on Linux is one static, position-dependent executable (glibc, ICU,
+/// libstdc++, zlib and zstd included): a query is a whole process, and a dynamically linked
+/// PIE spent about 2 ms of it in the loader (91,000 relative relocations of the Swift and
+/// Foundation metadata, symbol lookups in ICU and libstdc++, 9 libraries mapped) before
+/// `main`. Linked this way, there is nothing to relocate or look up. (glibc warns that
+/// getaddrinfo and getpwnam_r need its shared NSS modules at run time: `serve` resolves its
+/// host through them, as a dynamic binary would.)
+/// Foundation's static libraries are named again because a build without
+/// `--static-swift-stdlib` autolinks only `-lFoundation` (whose shared library would bring the rest).
+let staticExecutable: LinkerSetting = .unsafeFlags(
+    ["-static-executable", "-lFoundation", "-lCoreFoundation", "-l_FoundationICU", "-lFoundationEssentials",
+     "-lFoundationInternationalization", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+     "-lstdc++"],
+    .when(platforms: [.linux], configuration: .release))
 
 let package = Package(
     name: "ufsearch",
@@ -62,7 +86,9 @@ let package = Package(
             dependencies: [
                 "UFAnalysis", "UFIndex", "UFSearch", "UFServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: [.unsafeFlags(directMetadata, .when(configuration: .release))],
+            linkerSettings: [staticExecutable]
         ),
         .testTarget(name: "UFAnalysisTests", dependencies: ["UFAnalysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UFIndexTests", dependencies: ["UFIndex", "UFAnalysis"]),

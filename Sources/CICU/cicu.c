@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ubrk.h>
+#include <unicode/utf16.h>
 #include <unicode/ucnv.h>
 #include <unicode/unorm2.h>
 #include <unicode/utrans.h>
@@ -95,6 +96,40 @@ uint32_t cicu_t2s(uint32_t c) {
 }
 
 int32_t cicu_t2s_count(void) { return (int32_t)(sizeof cicu_t2s_pairs / sizeof cicu_t2s_pairs[0]); }
+
+int32_t cicu_map_unit(const cicu_normalizer *n, uint16_t u, uint16_t *dst, int32_t dst_cap, int *boundary) {
+    *boundary = unorm2_hasBoundaryBefore(n->nfkc_cf, u) ? 1 : 0;
+    UChar src = u, folded[64], mapped[128];
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t len = unorm2_normalize(n->nfkc_cf, &src, 1, folded, 64, &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR) return -2;
+    if (U_FAILURE(err)) { folded[0] = u; len = 1; }
+    /* Traditional -> Simplified, code point by code point. */
+    int32_t m = 0, changed = 0;
+    for (int32_t i = 0; i < len;) {
+        UChar32 c;
+        U16_NEXT(folded, i, len, c);
+        UChar32 t = (UChar32)cicu_t2s((uint32_t)c);
+        if (t != c) changed = 1;
+        if (t > 0x10FFFF || U_IS_SURROGATE(t)) t = c;
+        if (m + 2 > (int32_t)(sizeof mapped / sizeof mapped[0])) return -2;
+        U16_APPEND_UNSAFE(mapped, m, t);
+    }
+    if (!changed) {
+        if (len > dst_cap) return -2;
+        memcpy(dst, folded, (size_t)len * sizeof(UChar));
+        return len;
+    }
+    err = U_ZERO_ERROR;
+    int32_t out = unorm2_normalize(n->nfkc_cf, mapped, m, (UChar *)dst, dst_cap, &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR) return -2;
+    if (U_FAILURE(err)) {
+        if (m > dst_cap) return -2;
+        memcpy(dst, mapped, (size_t)m * sizeof(UChar));
+        return m;
+    }
+    return out;
+}
 
 int32_t cicu_normalize(cicu_normalizer *n, const uint16_t *src, int32_t src_len,
                        uint16_t *dst, int32_t dst_cap) {

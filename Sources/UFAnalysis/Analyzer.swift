@@ -93,7 +93,7 @@ public struct Analysis: Sendable {
 
     /// The normalised text of a word.
     public func string(_ w: WordSpan) -> String {
-        String(decoding: normalized.text[Int(w.start)..<Int(w.end)], as: UTF16.self)
+        UTF16Scalar.string(normalized.text[Int(w.start)..<Int(w.end)])
     }
 
     /// The original byte range of normalised units `start..<end` (end > start).

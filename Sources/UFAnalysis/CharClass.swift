@@ -48,4 +48,48 @@ public enum UTF16Scalar {
         }
         return (UInt32(u), 1)
     }
+
+    /// The string of UTF-16 units `t`, each unpaired surrogate replaced by U+FFFD: the same
+    /// string as `String(decoding: t, as: UTF16.self)`, written straight as UTF-8. The generic
+    /// initialiser instantiates its collection types by mangled name on first use, and each
+    /// such lookup scans every protocol conformance of the binary (tens of µs per process).
+    public static func string(_ t: UnsafeBufferPointer<UInt16>) -> String {
+        String(unsafeUninitializedCapacity: t.count * 3) { out in
+            var n = 0
+            var i = 0
+            while i < t.count {
+                let u = t[i]
+                if u < 0x80 {
+                    out[n] = UInt8(u); n += 1; i += 1
+                    continue
+                }
+                var c = UInt32(u)
+                i += 1
+                if u & 0xF800 == 0xD800 {
+                    if u & 0xFC00 == 0xD800, i < t.count, t[i] & 0xFC00 == 0xDC00 {
+                        c = 0x10000 + (UInt32(u & 0x3FF) << 10 | UInt32(t[i] & 0x3FF))
+                        i += 1
+                    } else {
+                        c = 0xFFFD
+                    }
+                }
+                if c < 0x800 {
+                    out[n] = UInt8(0xC0 | c >> 6); out[n + 1] = UInt8(0x80 | c & 0x3F); n += 2
+                } else if c < 0x10000 {
+                    out[n] = UInt8(0xE0 | c >> 12); out[n + 1] = UInt8(0x80 | c >> 6 & 0x3F)
+                    out[n + 2] = UInt8(0x80 | c & 0x3F); n += 3
+                } else {
+                    out[n] = UInt8(0xF0 | c >> 18); out[n + 1] = UInt8(0x80 | c >> 12 & 0x3F)
+                    out[n + 2] = UInt8(0x80 | c >> 6 & 0x3F); out[n + 3] = UInt8(0x80 | c & 0x3F); n += 4
+                }
+            }
+            return n
+        }
+    }
+
+    /// See ``string(_:)-(UnsafeBufferPointer<UInt16>)``.
+    public static func string(_ t: ArraySlice<UInt16>) -> String { t.withUnsafeBufferPointer { string($0) } }
+
+    /// See ``string(_:)-(UnsafeBufferPointer<UInt16>)``.
+    public static func string(_ t: [UInt16]) -> String { t.withUnsafeBufferPointer { string($0) } }
 }

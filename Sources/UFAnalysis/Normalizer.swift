@@ -1,4 +1,9 @@
 import CICU
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Normalised text: NFKC with case folding, Traditional→Simplified, and whitespace between
 /// two Han characters removed. Every normalised UTF-16 unit remembers the original byte
@@ -15,7 +20,7 @@ public struct NormalizedText: Sendable {
     public init() { text = []; origStart = []; origEnd = [] }
 
     /// The normalised text as a Swift string.
-    public var string: String { String(decoding: text, as: UTF16.self) }
+    public var string: String { UTF16Scalar.string(text) }
 }
 
 /// NFKC_Casefold + Traditional→Simplified through ICU, applied chunk by chunk (a chunk is a
@@ -25,7 +30,10 @@ public final class Normalizer {
     private let icu: OpaquePointer
     /// Per BMP unit: 0 unknown; `single | u` maps to one unit u; `multi | i` maps to `multi[i]`;
     /// `empty` maps to nothing. `joins` marks units that are not a normalisation boundary.
-    private var table: [UInt32]
+    /// 0x10000 entries from `calloc`: fresh heap memory is zero already, so only the pages
+    /// of units actually met are ever touched (a zero-filled array wrote all 64 pages of it,
+    /// 64 page faults in every query process).
+    private let table: UnsafeMutablePointer<UInt32>
     private var multi: [[UInt16]] = []
     private var astral: [UInt32: [UInt16]] = [:]
     private var scratch: [UInt16] = []
@@ -48,7 +56,11 @@ public final class Normalizer {
         var err: Int32 = 0
         guard let p = cicu_normalizer_open(&err) else { throw AnalysisError.icu(operation: "open normaliser", code: err) }
         icu = p
-        table = [UInt32](repeating: 0, count: 0x10000)
+        guard let t = calloc(0x10000, MemoryLayout<UInt32>.stride) else {
+            cicu_normalizer_close(p)
+            throw AnalysisError.icu(operation: "allocate the normaliser's table", code: 7)  // U_MEMORY_ALLOCATION_ERROR
+        }
+        table = t.bindMemory(to: UInt32.self, capacity: 0x10000)
         outText = .allocate(capacity: outCapacity)
         outStart = .allocate(capacity: outCapacity)
         outEnd = .allocate(capacity: outCapacity)
@@ -56,6 +68,7 @@ public final class Normalizer {
 
     deinit {
         cicu_normalizer_close(icu)
+        free(table)
         outText.deallocate()
         outStart.deallocate()
         outEnd.deallocate()
@@ -215,12 +228,49 @@ public final class Normalizer {
     /// The table entry of `u`, computed through ICU on first use.
     @inline(__always)
     private func entry(_ u: UInt16) -> UInt32 {
-        let e = table.withUnsafeBufferPointer { $0[Int(u)] }
+        let e = table[Int(u)]
         return e & Self.known != 0 ? e : computeEntry(u)
     }
 
     private func computeEntry(_ u: UInt16) -> UInt32 {
+        let v = entryThroughICU(u, shortcuts: true)
+        table[Int(u)] = v
+        return v
+    }
+
+    /// The table entry of `u` as ICU defines it. With `shortcuts`, a CJK Unified Ideograph
+    /// (U+4E00–U+9FFF) whose Traditional→Simplified form is one too costs no ICU call: such
+    /// characters are their own NFKC_Casefold and start a chunk (a test checks the whole block
+    /// against ICU), so their entry is their tabulated simplified form. A snippet's document
+    /// brings hundreds of them, each a cache miss in a fresh process. Other units take one call
+    /// (`cicu_map_unit`), or the general path should its buffer be too small.
+    func entryThroughICU(_ u: UInt16, shortcuts: Bool) -> UInt32 {
         var v = Self.known
+        if shortcuts && u >= 0x4E00 && u <= 0x9FFF {
+            let t = cicu_t2s(UInt32(u))
+            if t >= 0x4E00 && t <= 0x9FFF { return v | Self.single | t }
+        }
+        if u & 0xF800 != 0xD800 {
+            var boundary: Int32 = 0
+            var buf: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            let entry: UInt32? = withUnsafeMutableBytes(of: &buf) { raw in
+                let dst = raw.bindMemory(to: UInt16.self)
+                let n = cicu_map_unit(icu, u, dst.baseAddress, Int32(dst.count), &boundary)
+                guard n >= 0 else { return nil }
+                var e = v
+                if boundary == 0 { e |= Self.joins }
+                if n == 0 {
+                    e |= Self.empty
+                } else if n == 1 {
+                    e |= Self.single | UInt32(dst[0])
+                } else {
+                    e |= Self.multiFlag | UInt32(multi.count)
+                    multi.append(Array(dst[0..<Int(n)]))
+                }
+                return e
+            }
+            if let e = entry { return e }
+        }
         if cicu_nfkc_boundary_before(icu, Int32(u)) == 0 { v |= Self.joins }
         if u & 0xF800 == 0xD800 {
             v |= Self.empty  // lone surrogate halves are never looked up alone
@@ -236,8 +286,24 @@ public final class Normalizer {
                 multi.append(m)
             }
         }
-        table[Int(u)] = v
         return v
+    }
+
+    /// The entry of `u` as the general path (``icuNormalize(_:)``) computes it, without
+    /// caching; tests compare it with ``entryThroughICU(_:shortcuts:)``.
+    func referenceEntry(_ u: UInt16) -> (joins: Bool, units: [UInt16]) {
+        let joins = cicu_nfkc_boundary_before(icu, Int32(u)) == 0
+        if u & 0xF800 == 0xD800 { return (joins, []) }
+        var one = [u]
+        return (joins, one.withUnsafeMutableBufferPointer { icuNormalize(UnsafeBufferPointer($0)) })
+    }
+
+    /// `entry` decoded: whether the unit joins the chunk before it, and what it maps to.
+    func decodeEntry(_ e: UInt32) -> (joins: Bool, units: [UInt16]) {
+        let joins = e & Self.joins != 0
+        if e & Self.single != 0 { return (joins, [UInt16(e & Self.payload)]) }
+        if e & Self.multiFlag != 0 { return (joins, multi[Int(e & Self.payload)]) }
+        return (joins, [])
     }
 
     /// NFKC_Casefold, then Traditional→Simplified code point by code point (ICU's transliterator,
@@ -247,7 +313,7 @@ public final class Normalizer {
         var mapped = [UInt16]()
         mapped.reserveCapacity(folded.count)
         var changed = false
-        for scalar in String(decoding: folded, as: UTF16.self).unicodeScalars {
+        for scalar in UTF16Scalar.string(folded).unicodeScalars {
             let t = cicu_t2s(scalar.value)
             if t != scalar.value { changed = true }
             let u = Unicode.Scalar(t) ?? scalar

@@ -104,7 +104,9 @@ public enum Sys {
         guard size < Int64(Int32.max) else { throw fail(path, "read", EFBIG) }
         var result = [UInt8]()
         result.reserveCapacity(Int(size))
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        // A chunk no larger than the file needs (plus one byte to see the end): a manifest of a
+        // few hundred bytes should not zero 64 KiB (16 fresh pages) on every query's start.
+        var chunk = [UInt8](repeating: 0, count: Int(min(64 * 1024, max(4096, size + 1))))
         while true {
             let n = try chunk.withUnsafeMutableBytes { buf -> Int in
                 let n = retrying { c_read(fd, buf.baseAddress, buf.count) }

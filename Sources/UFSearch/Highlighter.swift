@@ -149,11 +149,10 @@ public struct Highlighter {
         return out
     }
 
+    /// The text of `u` with line breaks and tabs as spaces (units, never halves of a
+    /// surrogate pair, so replacing them before decoding is the same as after).
     static func oneLine(_ u: ArraySlice<UInt16>) -> String {
-        var out = String.UnicodeScalarView()
-        for c in String(decoding: u, as: UTF16.self).unicodeScalars {
-            out.append(c == "\n" || c == "\r" || c == "\t" ? " " : c)
-        }
-        return String(out)
+        guard u.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { return UTF16Scalar.string(u) }
+        return UTF16Scalar.string(u.map { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 ? 0x20 : $0 })
     }
 }

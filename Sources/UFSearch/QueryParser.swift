@@ -254,7 +254,9 @@ fileprivate struct QueryLexer {
             }
             throw QueryError(message: "'\(name)' needs a value", column: column)
         }
-        tokens.append(QueryToken(kind: .term(String(word)), column: column))
+        var term = ""  // appended one by one: String(word) is generic over the slice type
+        for c in word { term.append(c) }
+        tokens.append(QueryToken(kind: .term(term), column: column))
     }
 
     /// Filter prefixes; `nil` stands for `year:`.

@@ -98,7 +98,7 @@ public struct QueryCompiler {
         var units = [QueryUnit]()
         let t = a.normalized.text
         a.forEachUnit { u in
-            let s = String(decoding: t[Int(u.start)..<Int(u.end)], as: UTF16.self)
+            let s = UTF16Scalar.string(t[Int(u.start)..<Int(u.end)])
             if u.kind == .char, let c = s.unicodeScalars.first {
                 units.append(.char(c.value))
             } else {

@@ -22,7 +22,11 @@ enum Colorizer {
 
     /// Snippet pieces joined, matches coloured when `color`.
     static func render(_ pieces: [(text: String, isMatch: Bool)], color: Bool) -> String {
-        pieces.map { color && $0.isMatch ? on + $0.text + off : $0.text }.joined()
+        var out = ""  // appended, not joined(): that looks up a conformance at run time
+        for p in pieces {
+            if color && p.isMatch { out += on + p.text + off } else { out += p.text }
+        }
+        return out
     }
 
     /// A whole decoded document with the byte ranges `matches` coloured.

@@ -134,7 +134,8 @@ struct QuerySettings {
             // With unrecognised arguments taken as query words, a `--` separator arrives too: drop it.
             let words = query.first == "--" ? Array(query.dropFirst()) : query
             if words == ["-"] { return try runStdin(searcher) }
-            let text = words.joined(separator: " ")
+            var text = ""  // not joined(separator:), which looks up a conformance at run time
+            for (i, w) in words.enumerated() { text += i == 0 ? w : " " + w }
             let results: SearchResults
             do { results = try searcher.search(text, options: options) } catch let e as QueryError {
                 throw CLIError(message: e.description)
@@ -156,7 +157,8 @@ struct QuerySettings {
             if json {
                 Output.line(HitJSON.line(h, detail: d, query: nil))
             } else {
-                Output.line("\(h.rank). \(h.info.title.isEmpty ? "(untitled)" : h.info.title)  [\(String(format: "%.2f", h.score))]")
+                let score = FixedPoint.format(h.score, digits: 2) ?? String(format: "%.2f", h.score)
+                Output.line("\(h.rank). \(h.info.title.isEmpty ? "(untitled)" : h.info.title)  [\(score)]")
                 Output.line("   \(h.info.path)")
                 for s in d.snippets { Output.line("   " + Colorizer.render(s, color: useColor)) }
                 if let e = h.explanation { for l in HitJSON.explainLines(e) { Output.line("   " + l) } }

@@ -193,6 +193,47 @@ struct TraditionalTable {
     }
 }
 
+struct NormalizerEntries {
+    /// Every BMP unit's cached entry (with the Han shortcut and the one-call C path) must equal
+    /// what the general ICU path computes: same boundary flag, same normalised units.
+    @Test func fastEntriesMatchTheGeneralPath() throws {
+        let n = try Normalizer()
+        var mismatches = [String]()
+        for c in 0...0xFFFF {
+            let u = UInt16(c)
+            let fast = n.decodeEntry(n.entryThroughICU(u, shortcuts: true))
+            let plain = n.decodeEntry(n.entryThroughICU(u, shortcuts: false))
+            let reference = n.referenceEntry(u)
+            if fast != reference || plain != reference { mismatches.append("U+\(String(c, radix: 16))") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(20))")
+    }
+}
+
+struct UTF16Strings {
+    /// `UTF16Scalar.string` equals `String(decoding:as: UTF16.self)`, unpaired surrogates included.
+    @Test func matchesTheStandardDecoding() {
+        let samples: [[UInt16]] = [
+            [], Array("宗教中国化 ABC é 𠀀 ①\n".utf16), [0xD800], [0xDC00], [0xD800, 0x41], [0x41, 0xDBFF],
+            [0xDC00, 0xD800], [0xD83D, 0xDE00, 0xD83D], [0x7F, 0x80, 0x7FF, 0x800, 0xFFFF, 0xFFFD],
+        ]
+        for t in samples {
+            #expect(UTF16Scalar.string(t) == String(decoding: t, as: UTF16.self), "\(t)")
+            #expect(UTF16Scalar.string(t[...]).utf8.elementsEqual(String(decoding: t, as: UTF16.self).utf8))
+        }
+        var z: UInt64 = 12345
+        for _ in 0 ..< 2000 {
+            var t = [UInt16]()
+            for _ in 0 ..< 12 {
+                z = z &* 6364136223846793005 &+ 1442695040888963407
+                let r = UInt16(truncatingIfNeeded: z >> 33)
+                t.append(z >> 62 == 0 ? 0xD800 | (r & 0x7FF) : r)  // many surrogates, paired or not
+            }
+            #expect(UTF16Scalar.string(t).utf8.elementsEqual(String(decoding: t, as: UTF16.self).utf8), "\(t)")
+        }
+    }
+}
+
 struct CombiningChunks {
     /// Two-unit chunks that are not surrogate pairs (a letter plus a combining mark) are never
     /// cached as astral characters: e + U+0301 and U+0465 + U+0301 share the low bits that a

@@ -76,6 +76,15 @@ uint32_t cicu_t2s(uint32_t c);
 /** Number of code points the table changes. */
 int32_t cicu_t2s_count(void);
 
+/**
+ * The analyser's normalisation of one BMP code unit `u` (not a surrogate) on its own:
+ * NFKC_Casefold, then `cicu_t2s` code point by code point, then NFKC_Casefold again when the
+ * table changed something (an ICU failure keeps the text of that step as it is). Writes the
+ * result to dst and returns its length, or -2 when dst_cap is too small. `*boundary` receives
+ * `cicu_nfkc_boundary_before(u)`. One call instead of the several a cache miss used to make.
+ */
+int32_t cicu_map_unit(const cicu_normalizer *n, uint16_t u, uint16_t *dst, int32_t dst_cap, int *boundary);
+
 /* ------------------------------------------------------------ segmentation */
 
 /** Opaque: an ICU word BreakIterator for one locale. Not thread-safe; one per thread. */
