@@ -134,15 +134,12 @@ import Testing
 
     // MARK: Limits
 
-    @Test func hundredKilobyteQueryFailsFastWithLengthError() {
+    /// The length is checked before anything is parsed (no timing here: speed is the benchmarks' job).
+    @Test func hundredKilobyteQueryFailsWithLengthError() {
         let query = String(repeating: "a ", count: 51_200)  // 102,400 characters
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            #expect(throws: QueryError(message: "query too long (102400 characters, at most 4096)", column: 4097)) {
-                try QueryParser.parse(query)
-            }
+        #expect(throws: QueryError(message: "query too long (102400 characters, at most 4096)", column: 4097)) {
+            try QueryParser.parse(query)
         }
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
 
         let parens = String(repeating: "(", count: 100_000)
         #expect(throws: QueryError(message: "query too long (100000 characters, at most 4096)", column: 4097)) {
