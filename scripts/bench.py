@@ -140,10 +140,11 @@ def ufsearch_index(bin_, corpus, work, name="ufsearch-index"):
                  "warning_count": len(warnings), "peak_rss_mb": max_rss_mb(tv), "stats": stats}
 
 
-def ufsearch_latency(bin_, idx, queries):
-    """In-process top-10 time per query (--timings), each query fed REPS times in a row, best kept."""
+def ufsearch_latency(bin_, idx, queries, mode=("--files", "-n", "10")):
+    """In-process top-10 time per query (--timings), each query fed REPS times in a row, best kept. With
+    mode ("--count",) the time to count every match exactly instead (no top-k pruning)."""
     stdin = "".join((q + "\n") * REPS for q in queries)
-    out = subprocess.run([bin_, "query", "--index", idx, "--timings", "--files", "-n", "10", "-"],
+    out = subprocess.run([bin_, "query", "--index", idx, "--timings", *mode, "-"],
                          input=stdin, capture_output=True, text=True)
     if out.returncode not in (0, 1):
         sys.stderr.write(out.stderr)
@@ -155,18 +156,20 @@ def ufsearch_latency(bin_, idx, queries):
             slots.append(o)
     if len(slots) != REPS * len(queries):
         raise SystemExit(f"bench: ufsearch query --timings gave {len(slots)} timing lines for {REPS * len(queries)} queries")
-    best, errors = [], {}
+    best, errors, exact = [], {}, []
     for i, q in enumerate(queries):
         runs = slots[REPS * i:REPS * (i + 1)]
         assert all(r["query"] == q for r in runs), (q, runs)
         if "error" in runs[0]:
             errors[q] = runs[0]["error"]
             best.append(None)
+            exact.append(None)
         else:
             best.append(min(float(r["ms"]) for r in runs))
+            exact.append(runs[0].get("total_exact", True))
     ok = [b for b in best if b is not None]
     return {"p50_ms": pct(ok, .5), "p99_ms": pct(ok, .99), "mean_ms": sum(ok) / len(ok) if ok else None,
-            "errors": errors, "per_query_ms": best}
+            "errors": errors, "per_query_ms": best, "per_query_total_exact": exact}
 
 
 def ufsearch_hits(bin_, idx, queries, corpus, docs):
@@ -525,6 +528,10 @@ def main():
     u["mb_s"] = nbytes / 1e6 / index["wall_s"]
     log("ufsearch query --timings: in-process top-10, best of", REPS)
     u["latency"] = ufsearch_latency(args.bin, idx, queries)
+    log("ufsearch query --timings --count: every match counted exactly, best of", REPS)
+    u["latency_exact_count"] = ufsearch_latency(args.bin, idx, queries, ("--count",))
+    inexact = sum(1 for r in u["latency"].get("per_query_total_exact", []) if r is False)
+    u["latency"]["queries_total_lower_bound"] = inexact
     log("ufsearch query --files --all: exactness")
     hitsets, errors, unknown, wall = ufsearch_hits(args.bin, idx, queries, corpus, docs)
     rs = peers.recall_stats(queries, truths, hitsets)
@@ -585,8 +592,13 @@ def main():
             f"({n_hand} from queries.txt + {args.sample} sampled), {report['queries']['truth_docs']:,} truth documents\n\n"
             f"{started:%Y-%m-%d %H:%M}, commit {m['commit']}, {m['nproc']} cores ({m['cpu']}), {m['mem_total_gb']} GB "
             f"RAM, load average {report['loadavg_start']} → {report['loadavg_end']}\n")
+    le = u.get("latency_exact_count", {})
     notes = ["", "- p50/p99: in-process top-10 search, best of 3 per query (ufsearch: `query --timings`, parse + match + "
-             "rank, no snippets; rg: a whole process per query, single-word queries only).",
+             "rank, no snippets; rg: a whole process per query, single-word queries only). ufsearch counts matches "
+             "exactly up to 1,000 and then skips, unverified, documents that cannot enter the top 10 (its total becomes "
+             f"a lower bound, as Lucene's totalHitsThreshold: {u['latency'].get('queries_total_lower_bound', 0)} of the "
+             "queries here); Tantivy (tantivy-py's search, count=True) counts every hit. ufsearch counting every match "
+             f"exactly (`query --timings --count`): p50 {f_ms(le.get('p50_ms'))}, p99 {f_ms(le.get('p99_ms'))}.",
              f"- ufsearch index: `ufsearch index` into a fresh directory over the corpus's year folders, wall time; size = "
              f"`bytes.total` ({u['index_bytes'] / 1e6:.1f} MB, document store included) / text. Its CPU time (user + "
              f"sys): {index['cpu_s']:.1f} s, {nbytes / 1e6 / max(index['cpu_s'], 1e-9):.1f} MB per CPU second, on average "
