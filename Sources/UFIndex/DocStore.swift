@@ -36,7 +36,7 @@ let storeDictionaryMinSample = 64 << 10
 /// Raw bytes of closed blocks compressed together.
 let storeCompressionBatch = 1 << 20
 /// Store compression level.
-let storeLevel: Int32 = 4
+let storeLevel: Int32 = 6
 
 /// Builds a store while documents are added; compressed blocks are kept in memory.
 final class DocStoreBuilder {
