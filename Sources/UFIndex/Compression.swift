@@ -49,18 +49,23 @@ public enum Zstd {
             result = ZSTD_decompress(dst.baseAddress, dst.count, bytes.baseAddress, bytes.count)
             written = ZSTD_isError(result) != 0 ? 0 : result
         }
-        if ZSTD_isError(result) != 0 {
-            throw IndexError.corrupt(file: file, detail: "zstd block does not decompress: \(errorName(result))")
-        }
-        guard result == expectedSize else {
-            throw IndexError.corrupt(file: file, detail: "zstd block decompressed to \(result) bytes, expected \(expectedSize)")
-        }
+        try checkDecompressed(result, expectedSize: expectedSize, file: file)
         return out
     }
 
     /// Decompresses `bytes` to exactly `expectedSize` bytes.
     public static func decompress(_ bytes: [UInt8], expectedSize: Int, file: String) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try decompress($0, expectedSize: expectedSize, file: file) }
+    }
+
+    /// Throws `IndexError.corrupt` naming `file` unless a decompression returned exactly `expectedSize` bytes.
+    static func checkDecompressed(_ result: Int, expectedSize: Int, file: String) throws {
+        if ZSTD_isError(result) != 0 {
+            throw IndexError.corrupt(file: file, detail: "zstd block does not decompress: \(errorName(result))")
+        }
+        guard result == expectedSize else {
+            throw IndexError.corrupt(file: file, detail: "zstd block decompressed to \(result) bytes, expected \(expectedSize)")
+        }
     }
 
     static func errorName(_ code: Int) -> String {
@@ -153,12 +158,7 @@ extension Zstd {
                 ?? ZSTD_decompressDCtx(dctx, dst.baseAddress, dst.count, frame.baseAddress, frame.count)
             written = ZSTD_isError(result) != 0 ? 0 : result
         }
-        if ZSTD_isError(result) != 0 {
-            throw IndexError.corrupt(file: file, detail: "zstd block does not decompress: \(errorName(result))")
-        }
-        guard result == expectedSize else {
-            throw IndexError.corrupt(file: file, detail: "zstd block decompressed to \(result) bytes, expected \(expectedSize)")
-        }
+        try checkDecompressed(result, expectedSize: expectedSize, file: file)
         return out
     }
 }

@@ -118,17 +118,8 @@ extension Searcher {
             }
             withExtendedLifetime(cursors) {}
         }
-        var best = [Candidate]()
-        best.reserveCapacity(heap.count)
-        while let c = heap.popMax() { best.append(c) }
-        let start = min(options.offset, best.count)
-        var hits = [SearchHit]()
-        for (i, c) in best[start...].enumerated() {
-            let info = try snapshot.segments[c.segment].info(Int(c.local))
-            hits.append(SearchHit(rank: start + i + 1, id: c.id, info: info, score: c.score, explanation: nil))
-        }
         lastScoredCount = scoredCount
-        var r = SearchResults(total: total, hits: hits, plan: plan)
+        var r = SearchResults(total: total, hits: try page(&heap, offset: options.offset), plan: plan)
         r.totalIsExact = exact
         return r
     }

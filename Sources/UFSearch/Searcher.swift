@@ -119,17 +119,22 @@ public final class Searcher {
                 }
             }
         }
+        lastScoredCount = scoredCount
+        return SearchResults(total: total, hits: try page(&heap, offset: options.offset), plan: plan)
+    }
+
+    /// The hits of a top-k heap, best first, from `offset` on, with their metadata.
+    func page(_ heap: inout Heap<Candidate>, offset: Int) throws -> [SearchHit] {
         var best = [Candidate]()
         best.reserveCapacity(heap.count)
         while let c = heap.popMax() { best.append(c) }
-        let start = min(options.offset, best.count)
+        let start = min(offset, best.count)
         var hits = [SearchHit]()
         for (i, c) in best[start...].enumerated() {
             let info = try snapshot.segments[c.segment].info(Int(c.local))
             hits.append(SearchHit(rank: start + i + 1, id: c.id, info: info, score: c.score, explanation: c.explanation))
         }
-        lastScoredCount = scoredCount
-        return SearchResults(total: total, hits: hits, plan: plan)
+        return hits
     }
 
     /// A scored document; `<` orders worse before better (lower score, then higher id).
