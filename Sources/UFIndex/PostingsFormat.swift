@@ -359,13 +359,7 @@ final class PostingsEncoder {
     @inline(__always)
     private func reservePositionGaps(_ additional: Int) {
         guard posGapCount + additional > posGapCapacity else { return }
-        var cap = posGapCapacity
-        while cap < posGapCount + additional { cap *= 2 }
-        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: cap)
-        p.initialize(from: posGaps, count: posGapCount)
-        posGaps.deallocate()
-        posGaps = p
-        posGapCapacity = cap
+        growBuffer(&posGaps, count: posGapCount, capacity: &posGapCapacity, needed: posGapCount + additional)
     }
 
     @inline(__always)

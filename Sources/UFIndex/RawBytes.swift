@@ -25,13 +25,7 @@ struct RawBytes {
     }
 
     private mutating func grow(_ needed: Int) {
-        var cap = capacity
-        while cap < needed { cap &*= 2 }
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
-        p.initialize(from: base, count: count)
-        base.deallocate()
-        base = p
-        capacity = cap
+        growBuffer(&base, count: count, capacity: &capacity, needed: needed)
     }
 
     /// Appends one byte.
@@ -82,4 +76,16 @@ struct RawBytes {
 
     /// The bytes written.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+}
+
+/// Reallocates `buffer` (holding `count` initialised values in `capacity`) to at least `needed`
+/// values, doubling, and keeps the contents.
+func growBuffer<T>(_ buffer: inout UnsafeMutablePointer<T>, count: Int, capacity: inout Int, needed: Int) {
+    var cap = max(capacity, 1)
+    while cap < needed { cap &*= 2 }
+    let p = UnsafeMutablePointer<T>.allocate(capacity: cap)
+    p.moveInitialize(from: buffer, count: count)
+    buffer.deallocate()
+    buffer = p
+    capacity = cap
 }
