@@ -243,6 +243,44 @@ struct TopKPruning {
         #expect(countLimit > 1000 || pruned > 0)
     }
 
+    /// The pruned path over several segments with deleted documents: same hits as the full ranking.
+    @Test func prunedTopKWithDeletionsAndSegments() throws {
+        var rng = SeededRNG(seed: 5)
+        let words = ["数据", "处理", "数据处理", "活动", "安全", "个人信息", "保护", "，"]
+        var docs = [(String, String)]()
+        for i in 0..<400 {
+            let n = Int(rng.next() % 60) + 3
+            docs.append(("d\(i).txt", (0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined()))
+        }
+        let ix = try TestIndex(docs)
+        // More segments (added later) and deletions spread over them.
+        let w = try IndexWriter(path: ix.dir + "/idx")
+        for i in 400..<520 {
+            let n = Int(rng.next() % 60) + 3
+            let p = ix.dir + "/docs/e\(i).txt"
+            FileManager.default.createFile(atPath: p, contents: Data((0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined().utf8))
+            if i % 40 == 39 { _ = try w.add(paths: (i - 39...i).map { ix.dir + "/docs/e\($0).txt" }) }
+        }
+        _ = try w.remove(paths: stride(from: 0, to: 520, by: 7).map { $0 < 400 ? ix.dir + "/docs/d\($0).txt" : ix.dir + "/docs/e\($0).txt" })
+        w.close()
+        let searcher = try Searcher(snapshot: try IndexSnapshot.open(ix.dir + "/idx"))
+        #expect(searcher.snapshot.segments.count > 1)
+        for q in ["数据处理", "数据处理活动", "个人信息保护 安全", "理活", "处理"] {
+            var all = SearchOptions()
+            all.all = true
+            let full = try searcher.search(q, options: all)
+            for countLimit in [0, 10, 1000] {
+                var o = SearchOptions()
+                o.limit = 7
+                o.exactTotal = false
+                o.exactCountLimit = countLimit
+                let top = try searcher.search(q, options: o)
+                #expect(top.hits.map(\.id) == full.hits.prefix(7).map(\.id), "\(q) count limit \(countLimit)")
+                #expect(top.total <= full.total && (!top.totalIsExact || top.total == full.total))
+            }
+        }
+    }
+
     @Test func weakBlocksAreSkipped() throws {
         // The first documents mention the term often in short texts; later ones once in long texts:
         // once the heap holds strong hits, whole later blocks cannot compete and are not scored.
