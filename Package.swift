@@ -90,10 +90,12 @@ let package = Package(
             swiftSettings: [.unsafeFlags(directMetadata, .when(configuration: .release))],
             linkerSettings: [staticExecutable]
         ),
-        .testTarget(name: "UFAnalysisTests", dependencies: ["UFAnalysis"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "UFIndexTests", dependencies: ["UFIndex", "UFAnalysis"]),
-        .testTarget(name: "UFSearchTests", dependencies: ["UFSearch", "UFIndex", "UFAnalysis"], resources: [.copy("Golden")]),
-        .testTarget(name: "UFServerTests", dependencies: ["UFServer", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
+        // Helpers shared by the test targets (a seeded random generator).
+        .target(name: "UFTestSupport", path: "Tests/UFTestSupport"),
+        .testTarget(name: "UFAnalysisTests", dependencies: ["UFAnalysis", "UFTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "UFIndexTests", dependencies: ["UFIndex", "UFAnalysis", "UFTestSupport"]),
+        .testTarget(name: "UFSearchTests", dependencies: ["UFSearch", "UFIndex", "UFAnalysis", "UFTestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "UFServerTests", dependencies: ["UFServer", "UFTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "CLITests", dependencies: [], resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UFAnalysis
+import UFTestSupport
 
 /// Reads a fixture file's bytes.
 func fixture(_ name: String) throws -> [UInt8] {
@@ -139,7 +140,7 @@ struct RoundTripProperty {
     @Test func originalBytesNormaliseToToken() throws {
         let alphabet: [String] = ["宗", "教", "中", "國", "国", "化", "統", "戰", "线", "Ａ", "ｂ", "Q", "x", "１", "9", "，", "。",
                                   " ", "\n", "\r\n", "　", "-", "é", "e\u{301}", "ﬁ", "臺", "灣", "𠀋", "ß", "Ⅻ", "㈱", "\t"]
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let analyzer = try Analyzer()
         let checker = try Normalizer()
         for _ in 0..<300 {
@@ -156,19 +157,6 @@ struct RoundTripProperty {
                 #expect(renorm == t.text || (oneSourceChar && renorm.contains(t.text)), "text \(s.debugDescription): token \(t.text) from \(original.debugDescription)")
             }
         }
-    }
-}
-
-/// A small deterministic PRNG for property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

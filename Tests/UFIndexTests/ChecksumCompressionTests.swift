@@ -1,4 +1,5 @@
 import Testing
+import UFTestSupport
 @testable import UFIndex
 
 @Suite struct ChecksumTests {
@@ -19,7 +20,7 @@ import Testing
     }
 
     @Test func contentHashDetectsChanges() {
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let data = (0 ..< 4096).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
         let h = Checksum.contentHash(data)
         #expect(Checksum.contentHash(data) == h)
@@ -49,7 +50,7 @@ struct Sample: Sendable, CustomTestStringConvertible {
         Sample(name: "hello", bytes: Array("hello".utf8)),
         Sample(name: "repetitive Chinese", bytes: Array(String(repeating: "中华人民共和国国务院令。", count: 5000).utf8)),
         Sample(name: "random", bytes: {
-            var rng = SeededGenerator(seed: 11)
+            var rng = SplitMix64(seed: 11)
             return (0 ..< 100_000).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
         }()),
     ]
@@ -94,7 +95,7 @@ struct Sample: Sendable, CustomTestStringConvertible {
     @Test func randomMutationsNeverTrap() throws {
         let input = Array(String(repeating: "条例第十二条", count: 200).utf8)
         let packed = try Zstd.compress(input)
-        var rng = SeededGenerator(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for _ in 0 ..< 300 {
             var p = packed
             p[Int.random(in: 0 ..< p.count, using: &rng)] = UInt8.random(in: 0 ... 255, using: &rng)

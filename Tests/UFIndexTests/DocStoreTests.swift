@@ -1,4 +1,5 @@
 import Testing
+import UFTestSupport
 @testable import UFIndex
 
 /// Documents of policy-like text: phrases drawn from a small vocabulary, so that a dictionary
@@ -7,7 +8,7 @@ func storeDocuments(count: Int, seed: UInt64, meanBytes: Int = 6000) -> [[UInt8]
     let phrases = ["坚持", "宗教中国化", "方向", "统一战线", "工作", "领导小组", "落实", "制度", "协调机制", "扎实做好",
                    "督查反馈意见", "整改", "巩固", "成果", "民营经济", "乡村振兴", "港澳台", "调研报告", "2021年", "第",
                    "条", "，", "。", "；", "\n", "Linux 内核", "铸牢中华民族共同体意识", "安全稳定", "政治环境", "发展"]
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     return (0..<count).map { i in
         var text = "文件\(i)："
         let target = Int.random(in: 1...(2 * meanBytes), using: &rng)
@@ -164,7 +165,7 @@ struct DocStoreTests {
                 #expect(e?.file == "x.store", "\(name)")
             }
             // Any single damaged byte: the right documents or a corruption error.
-            var rng = SeededGenerator(seed: 7)
+            var rng = SplitMix64(seed: 7)
             for _ in 0..<300 {
                 var b = body
                 let at = Int.random(in: 0..<b.count, using: &rng)

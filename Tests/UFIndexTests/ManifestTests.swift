@@ -1,4 +1,5 @@
 import Testing
+import UFTestSupport
 @testable import UFIndex
 
 @Suite struct ManifestTests {
@@ -134,7 +135,7 @@ import Testing
     @Test func mutatedBodiesWithValidFooterNeverTrap() {
         let clean = ManifestTests.sample.serialized()
         let body = Array(clean.dropLast(FileFooter.size))
-        var rng = SeededGenerator(seed: 99)
+        var rng = SplitMix64(seed: 99)
         for round in 0 ..< 2000 {
             var b = body
             for _ in 0 ..< (1 + round % 4) {

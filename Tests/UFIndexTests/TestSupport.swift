@@ -1,5 +1,6 @@
 import Foundation
 @testable import UFIndex
+import UFTestSupport
 
 /// Runs `body` with a fresh temporary directory that is removed afterwards.
 func withTempDir<T>(_ body: (String) throws -> T) rethrows -> T {
@@ -49,15 +50,3 @@ func listing(_ path: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
 }
 
-/// A small deterministic PRNG (SplitMix64) for fuzz-style tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UFSearch
+import UFTestSupport
 
 /// Golden, unit, limit and fuzz tests for `QueryParser`.
 ///
@@ -188,21 +189,9 @@ import Testing
 
     // MARK: Fuzz
 
-    /// Deterministic SplitMix64, so a failure can be reproduced from the seed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func randomQueriesParseOrThrowQueryError() {
         let pieces = ["(", ")", "\"", "-", "OR", "a", "宗", ":", " ", "year:", "title:", "“", "」", "\\", "2019", ".."]
-        var rng = SplitMix64(state: 0x5EED_0F_0D_57_AC)
+        var rng = SplitMix64(seed: 0x5EED_0F_0D_57_AC)
         var parsed = 0
         for _ in 0..<2000 {
             let count = Int.random(in: 0...24, using: &rng)

@@ -3,6 +3,7 @@ import Testing
 import UFAnalysis
 import UFIndex
 @testable import UFSearch
+import UFTestSupport
 
 /// An index built from in-memory documents in a temporary directory.
 final class TestIndex {
@@ -140,7 +141,7 @@ struct ParityProperty {
     /// normalised text.
     @Test func randomCorpusAgreesWithSubstringScan() throws {
         let alphabet = Array("宗教中国化國統战戰线一方向，。\n 　")
-        var rng = SeededRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var docs = [(String, String)]()
         for i in 0..<60 {
             let n = Int(rng.next() % 120)
@@ -160,23 +161,11 @@ struct ParityProperty {
     }
 }
 
-struct SeededRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct TopKPruning {
     /// Block-max pruning must return exactly the first k of the full ranking, and must
     /// actually skip scoring when many documents match.
     @Test func topKEqualsFullRankingPrefix() throws {
-        var rng = SeededRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let words = ["宗教", "中国化", "统一战线", "民族", "团结", "工作", "方向", "坚持"]
         var docs = [(String, String)]()
         for i in 0..<600 {
@@ -207,7 +196,7 @@ struct TopKPruning {
     /// total must be a lower bound that is exact while below the limit.
     @Test(arguments: [0, 3, 40, 100_000])
     func prunedTopKEqualsFullRanking(limit countLimit: Int) throws {
-        var rng = SeededRNG(seed: 23)
+        var rng = SplitMix64(seed: 23)
         let words = ["宗教", "中国化", "统一战线", "民族", "团结", "工作", "方向", "坚持", "宗教工作"]
         var docs = [(String, String)]()
         for i in 0..<700 {
@@ -245,7 +234,7 @@ struct TopKPruning {
 
     /// The pruned path over several segments with deleted documents: same hits as the full ranking.
     @Test func prunedTopKWithDeletionsAndSegments() throws {
-        var rng = SeededRNG(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let words = ["数据", "处理", "数据处理", "活动", "安全", "个人信息", "保护", "，"]
         var docs = [(String, String)]()
         for i in 0..<400 {

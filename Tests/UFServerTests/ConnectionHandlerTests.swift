@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+import UFTestSupport
 @testable import UFServer
 
 /// The connection pipeline (framing + protocol) on an `EmbeddedChannel`: no sockets, no threads.
@@ -180,7 +181,7 @@ import Testing
     }
 
     @Test func randomBytesNeverTrap() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for round in 0..<20 {
             let channel = try makeChannel(maxLineLength: 256)
             for _ in 0..<20 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UFTestSupport
 @testable import UFServer
 
 /// End to end over real sockets on 127.0.0.1 (port 0). Serialized: the timing checks shouldn't compete for 2 cores.
@@ -153,7 +154,7 @@ import Testing
 
     @Test func randomBytesDontHurt() throws {
         try withServer(Self.config { $0.maxLineLength = 4096 }) { _, port in
-            var rng = SplitMix(seed: 2024)
+            var rng = SplitMix64(seed: 2024)
             for round in 0..<3 {
                 let c = try TestClient(port: port)
                 var bytes = (0..<65536).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

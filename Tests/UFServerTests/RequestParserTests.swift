@@ -1,5 +1,6 @@
 import Testing
 @testable import UFServer
+import UFTestSupport
 
 @Suite struct RequestParserTests {
     private func parse(_ s: String) -> Result<Request, ProtocolError> {
@@ -92,7 +93,7 @@ import Testing
     }
 
     @Test func arbitraryBytesNeverTrap() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<2000 {
             let count = Int(rng.next() % 64)
             let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -103,15 +104,3 @@ import Testing
     }
 }
 
-/// A small deterministic random generator for tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
