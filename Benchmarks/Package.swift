@@ -13,12 +13,15 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // What the benchmark targets share (the results file the scripts read).
+        .target(name: "BenchSupport", path: "Sources/BenchSupport"),
         // The benchmark plugin looks for sources in Benchmarks/<TargetName>/ of this package.
         .executableTarget(
             name: "AnalysisBenchmark",
             dependencies: [
                 .product(name: "UFAnalysis", package: "ufsearch"),
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchSupport",
             ],
             path: "Benchmarks/AnalysisBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -32,6 +35,7 @@ let package = Package(
                 .product(name: "UFSearch", package: "ufsearch"),
                 .product(name: "UFAnalysis", package: "ufsearch"),
                 .product(name: "Benchmark", package: "benchmark"),
+                "BenchSupport",
             ],
             path: "Benchmarks/SearchBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

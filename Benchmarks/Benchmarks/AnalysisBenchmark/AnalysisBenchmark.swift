@@ -17,6 +17,7 @@
 import Benchmark
 import Foundation
 import UFAnalysis
+import BenchSupport
 
 /// One iteration's worth of corpus: whole files, taken in order, cycling round the corpus.
 struct Batch {
@@ -159,14 +160,7 @@ final class Recorder: @unchecked Sendable {
         let cpuAggregate = mbps(totalBytes, samples.reduce(UInt64(0)) { $0 + $1.cpu })
         let line = String(format: "%@\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", name, samples.count,
                           totalBytes / samples.count, batches, cpuBest, cpuMedian, cpuAggregate, wallBest, wallMedian)
-        guard let path = ProcessInfo.processInfo.environment["UFSEARCH_BENCH_RESULTS"], !path.isEmpty else { return }
-        if let h = FileHandle(forWritingAtPath: path) {
-            h.seekToEndOfFile()
-            h.write(line.data(using: .utf8)!)
-            h.closeFile()
-        } else {
-            _ = FileManager.default.createFile(atPath: path, contents: line.data(using: .utf8))
-        }
+        ResultsFile.append(line)
     }
 }
 

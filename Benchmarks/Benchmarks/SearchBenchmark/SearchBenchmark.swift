@@ -20,6 +20,7 @@ import Benchmark
 import Foundation
 import UFIndex
 import UFSearch
+import BenchSupport
 
 enum BenchError: Error, CustomStringConvertible {
     case message(String)
@@ -145,14 +146,7 @@ final class Recorder: @unchecked Sendable {
         let line = String(format: "%@\t%@\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\n",
                           name, unit, samples.count, samples[0].ops, cpuMed, cpuPerOp.min() ?? 0, wallMed,
                           1e9 / cpuMed, 1e9 / wallMed, Self.percentile(singles, 0.5), Self.percentile(singles, 0.99), extra)
-        guard let path = ProcessInfo.processInfo.environment["UFSEARCH_BENCH_RESULTS"], !path.isEmpty else { return }
-        if let h = FileHandle(forWritingAtPath: path) {
-            h.seekToEndOfFile()
-            h.write(line.data(using: .utf8)!)
-            h.closeFile()
-        } else {
-            _ = FileManager.default.createFile(atPath: path, contents: line.data(using: .utf8))
-        }
+        ResultsFile.append(line)
     }
 }
 
