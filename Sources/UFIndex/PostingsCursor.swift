@@ -255,8 +255,6 @@ public struct PostingsIterator {
     /// Bounds of block `i`: its largest tf and smallest document length.
     @inline(__always) public func blockBounds(_ i: Int) -> (maxTf: UInt32, minLength: UInt32) { (maxTfs[i], minLens[i]) }
 
-    /// The largest tf over the whole list.
-    public var maxTf: UInt32 { (0..<blockCount).reduce(0) { max($0, maxTfs[$1]) } }
 
     // MARK: Positions
 
@@ -545,15 +543,11 @@ public final class PostingsCursor {
     public var blockCount: Int { iterator.pointee.blockCount }
     /// True when exhausted.
     public var isExhausted: Bool { iterator.pointee.isExhausted }
-    /// The largest tf over the whole list.
-    public var maxTf: UInt32 { iterator.pointee.maxTf }
 
     /// Moves to the next document.
     public func next() throws { try iterator.pointee.next() }
     /// Moves to the first document ≥ `target`.
     public func advance(to target: Int32) throws { try iterator.pointee.advance(to: target) }
-    /// Index of the first block (from the current one on) that may hold `target`, or nil.
-    public func blockFor(_ target: Int32) -> Int? { iterator.pointee.blockFor(target) }
     /// The last document of block `i`.
     public func blockLastDoc(_ i: Int) -> Int32 { iterator.pointee.blockLastDoc(i) }
     /// Bounds of block `i`: its largest tf and smallest document length.

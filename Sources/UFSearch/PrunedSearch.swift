@@ -48,7 +48,7 @@ extension Searcher {
                 cursors.append(c)
             }
             guard cursors.count == matchers.count else { continue }
-            var scorer = try SegmentScorer(segment: seg, stats: stats, sequences: sequences, matches: [:])
+            var scorer = try SegmentScorer(segment: seg, segmentIndex: si, stats: stats, sequences: sequences, matches: [:])
             let hasDeletions = seg.tombstones != nil
             let base = snapshot.bases[si]
             // Unretained references: the array keeps the cursors alive, and the hot loop then

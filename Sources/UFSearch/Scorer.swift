@@ -79,15 +79,21 @@ struct GlobalStats {
     var words: [(key: [UInt8], text: String, df: Int, idf: Double)] = []
     /// Index into `words` by key.
     var wordIndex: [[UInt8]: Int] = [:]
+    /// Each word's dictionary entry in each segment (by segment, then word; nil where absent),
+    /// looked up once here for the scorers.
+    var infos: [[TermInfo?]]
 
     init(snapshot: IndexSnapshot, sequences: [SequenceQuery]) throws {
         n = snapshot.liveDocCount
         avgdl = snapshot.averageLength
+        infos = Array(repeating: [], count: snapshot.segments.count)
         for s in sequences {
             for (k, t) in zip(s.words, s.wordTexts) where wordIndex[k] == nil {
                 var df = 0
-                for seg in snapshot.segments {
-                    if let info = try seg.terms.lookup(k) { df += try seg.liveDocFreq(info) }
+                for (si, seg) in snapshot.segments.enumerated() {
+                    let info = try seg.terms.lookup(k)
+                    if let info { df += try seg.liveDocFreq(info) }
+                    infos[si].append(info)
                 }
                 wordIndex[k] = words.count
                 words.append((k, t, df, Scoring.idf(df: df, n: n)))
@@ -139,7 +145,9 @@ struct SegmentScorer {
     /// The segment's document lengths (u32le each).
     let lengths: UnsafeRawBufferPointer
 
-    init(segment: SegmentReader, stats: GlobalStats, sequences: [SequenceQuery], matches: [String: SequenceMatches]) throws {
+    /// A scorer for `segment`, the `segmentIndex`-th of the snapshot `stats` was gathered over.
+    init(segment: SegmentReader, segmentIndex: Int, stats: GlobalStats, sequences: [SequenceQuery],
+         matches: [String: SequenceMatches]) throws {
         self.segment = segment
         lengths = segment.docs.lengths
         self.stats = stats
@@ -148,7 +156,7 @@ struct SegmentScorer {
         self.matches = sequences.map { matches[$0.normalized] }
         tables = self.matches.map { $0?.table }
         matchIndex = Array(repeating: 0, count: sequences.count)
-        cursors = try stats.words.map { w in try segment.postings(w.key) }
+        cursors = try stats.infos[segmentIndex].map { info in try info.map { try segment.postings($0) } }
         iterators = cursors.map { $0?.iterator }
         sequenceIdf = sequences.map { stats.idf(of: $0) }
         wordIdf = stats.words.map(\.idf)

@@ -102,7 +102,7 @@ public final class Searcher {
             let docs = try eval(plan, &ctx, nil)
             total += docs.count
             if docs.isEmpty || k == 0 { continue }
-            var scorer = try SegmentScorer(segment: seg, stats: stats, sequences: sequences, matches: ctx.occurrences)
+            var scorer = try SegmentScorer(segment: seg, segmentIndex: si, stats: stats, sequences: sequences, matches: ctx.occurrences)
             for d in docs {
                 let id = snapshot.bases[si] + Int(d)
                 if heap.count >= k, let worst = heap.min {

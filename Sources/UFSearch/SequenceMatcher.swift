@@ -102,8 +102,6 @@ final class SequenceCursor {
 
     /// Number of covering terms.
     var coverCount: Int { m }
-    /// The current candidate (after `candidate(from:)`).
-    private(set) var doc: Int32 = -1
 
     /// Opens the covers of `matcher` in `segment`; nil when one of them is absent (no match).
     init?(_ matcher: SequenceMatcher, segment: SegmentReader) throws {
@@ -165,11 +163,10 @@ final class SequenceCursor {
             let it = lead[k]
             try it.pointee.advance(to: t)
             let d = it.pointee.doc
-            if d == Int32.max { doc = d; return d }
+            if d == Int32.max { return d }
             if d > t { t = d; k = 0; continue }
             k &+= 1
         }
-        doc = t
         return t
     }
 
@@ -276,12 +273,6 @@ final class SequenceMatches {
     var startEnds: [Int] = []
 
     private var frozen: UnsafeMutableRawPointer?
-
-    /// The start positions of the i-th matching document.
-    func starts(_ i: Int) -> ArraySlice<UInt32> {
-        guard hasStarts else { return [] }
-        return starts[(i == 0 ? 0 : startEnds[i - 1])..<startEnds[i]]
-    }
 
     /// A raw copy of the tables for the scorer's inner loop, valid while this object lives.
     /// Take it once the matches are complete.
