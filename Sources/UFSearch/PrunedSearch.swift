@@ -54,22 +54,16 @@ extension Searcher {
             // Unretained references: the array keeps the cursors alive, and the hot loop then
             // touches no reference counts.
             let refs = cursors.map { Unmanaged.passUnretained($0) }
-            let single: Unmanaged<SequenceCursor>? = refs.count == 1 ? refs[0] : nil
             var target: Int32 = 0
             outer: while true {
                 // A candidate of every run.
                 var d = target
-                if let c = single {
-                    d = try c._withUnsafeGuaranteedRef { try $0.candidate(from: d) }
-                    if d == Int32.max { break outer }
-                } else {
-                    var i = 0
-                    while i < refs.count {
-                        let c = try refs[i]._withUnsafeGuaranteedRef { try $0.candidate(from: d) }
-                        if c == Int32.max { break outer }
-                        if c > d { d = c; i = 0; continue }
-                        i += 1
-                    }
+                var i = 0
+                while i < refs.count {
+                    let c = try refs[i]._withUnsafeGuaranteedRef { try $0.candidate(from: d) }
+                    if c == Int32.max { break outer }
+                    if c > d { d = c; i = 0; continue }
+                    i += 1
                 }
                 target = d == Int32.max - 1 ? Int32.max : d + 1
                 if hasDeletions && seg.isDeleted(Int(d)) { continue }
