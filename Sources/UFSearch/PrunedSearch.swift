@@ -36,7 +36,7 @@ extension Searcher {
         var exact = true
         var scoredCount = 0
         var bounds = [UInt32](repeating: 0, count: sequences.count)
-        var noParts = [TermExplanation]()
+        var noParts: [TermExplanation]? = nil
         // The heap's worst hit, once it holds k.
         var full = false
         var worstScore = -Double.infinity
@@ -75,7 +75,7 @@ extension Searcher {
                     // Past the exact count: skip, unverified, what cannot beat the worst hit.
                     let b = try scorer.upperBound(d)
                     if b < worstScore || (b == worstScore && id > worstID) { exact = false; continue }
-                    let ws = try scorer.wordScore(d, dl: dl, explain: false, parts: &noParts)
+                    let ws = try scorer.wordScore(d, dl: dl, parts: &noParts)
                     for j in 0..<refs.count { bounds[j] = refs[j]._withUnsafeGuaranteedRef { $0.minCoverTf } }
                     let e = scorer.bound(words: ws, dl: dl, occurrenceBounds: bounds)
                     if e < worstScore || (e == worstScore && id > worstID) { exact = false; continue }
@@ -95,7 +95,7 @@ extension Searcher {
                     let b = try scorer.upperBound(d)
                     if b < worstScore || (b == worstScore && id > worstID) { continue }
                 }
-                let ws = try words ?? scorer.wordScore(d, dl: dl, explain: false, parts: &noParts)
+                let ws = try words ?? scorer.wordScore(d, dl: dl, parts: &noParts)
                 let score = scorer.score(words: ws, dl: dl)
                 scoredCount += 1
                 let c = Candidate(score: score, id: id, segment: si, local: d, explanation: nil)

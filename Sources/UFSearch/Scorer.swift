@@ -199,11 +199,9 @@ struct SegmentScorer {
 
     /// The score from the word part and the occurrences set with ``setOccurrences(_:count:starts:)``.
     mutating func score(words: Double, dl: Double) -> Double {
-        words + boosts(dl: dl, explain: false, parts: &Self.noParts)
+        var none: [TermExplanation]? = nil
+        return words + boosts(dl: dl, parts: &none)
     }
-
-    /// Never appended to (`explain` false): spares an empty array per call.
-    nonisolated(unsafe) private static var noParts = [TermExplanation]()
 
     /// The best score any document in the postings blocks around `doc` could reach. Cached
     /// until `doc` passes the end of one of those blocks.
@@ -232,8 +230,9 @@ struct SegmentScorer {
         return i < m.count && m.docs[i] == doc ? i : nil
     }
 
-    /// The BM25 word part of `doc`'s score (advancing the word iterators).
-    mutating func wordScore(_ doc: Int32, dl: Double, explain: Bool, parts: inout [TermExplanation]) throws -> Double {
+    /// The BM25 word part of `doc`'s score (advancing the word iterators); each word's part is
+    /// appended to `parts` unless it is nil.
+    mutating func wordScore(_ doc: Int32, dl: Double, parts: inout [TermExplanation]?) throws -> Double {
         var total = 0.0
         for i in iterators.indices {
             guard let c = iterators[i] else { continue }
@@ -243,9 +242,9 @@ struct SegmentScorer {
             let idf = wordIdf[i]
             let s = idf * Scoring.tfPart(tf: tf, dl: dl, avgdl: avgdl)
             total += s
-            if explain {
+            if parts != nil {
                 let w = stats.words[i]
-                parts.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: idf, score: s))
+                parts!.append(TermExplanation(term: w.text, kind: "word", tf: Int(tf), df: w.df, idf: idf, score: s))
             }
         }
         return total
@@ -254,8 +253,8 @@ struct SegmentScorer {
     /// Scores `doc` from the matches given at init.
     mutating func score(_ doc: Int32, explain: Bool) throws -> (Double, Explanation?) {
         let dl = length(doc)
-        var parts = [TermExplanation]()
-        var total = try wordScore(doc, dl: dl, explain: explain, parts: &parts)
+        var parts: [TermExplanation]? = explain ? [] : nil
+        var total = try wordScore(doc, dl: dl, parts: &parts)
         for si in 0..<sequenceWordCounts.count {
             if let i = matchPosition(si, doc), let m = tables[si] {
                 occCounts[si] = m.counts[i]
@@ -264,12 +263,13 @@ struct SegmentScorer {
                 occCounts[si] = 0
             }
         }
-        total += boosts(dl: dl, explain: explain, parts: &parts)
-        return (total, explain ? Explanation(dl: Int(dl), avgdl: avgdl, n: stats.n, terms: parts) : nil)
+        total += boosts(dl: dl, parts: &parts)
+        return (total, parts.map { Explanation(dl: Int(dl), avgdl: avgdl, n: stats.n, terms: $0) })
     }
 
-    /// Phrase and proximity boosts from the occurrences recorded for the current document.
-    private mutating func boosts(dl: Double, explain: Bool, parts: inout [TermExplanation]) -> Double {
+    /// Phrase and proximity boosts from the occurrences recorded for the current document; each
+    /// is appended to `parts` unless it is nil.
+    private mutating func boosts(dl: Double, parts: inout [TermExplanation]?) -> Double {
         var total = 0.0
         // Phrase boost; remember which sequences occur, for the proximity boost.
         foundCount = 0
@@ -281,7 +281,7 @@ struct SegmentScorer {
                 let idf = sequenceIdf[si]
                 let v = Scoring.phraseWeight * idf * Scoring.tfPart(tf: Double(count), dl: dl, avgdl: avgdl)
                 total += v
-                if explain { parts.append(TermExplanation(term: sequences[si].normalized, kind: "phrase", tf: count, df: 0, idf: idf, score: v)) }
+                parts?.append(TermExplanation(term: sequences[si].normalized, kind: "phrase", tf: count, df: 0, idf: idf, score: v))
             }
         }
         // Proximity boost between consecutive terms of the query.
@@ -293,9 +293,9 @@ struct SegmentScorer {
                 let idf = (sequenceIdf[a] + sequenceIdf[b]) / 2
                 let v = Scoring.proximityWeight * idf / (1 + Double(gap) / 8)
                 total += v
-                if explain {
-                    parts.append(TermExplanation(term: sequences[a].normalized + "~" + sequences[b].normalized, kind: "proximity",
-                                                 tf: gap, df: 0, idf: idf, score: v))
+                if parts != nil {
+                    parts!.append(TermExplanation(term: sequences[a].normalized + "~" + sequences[b].normalized, kind: "proximity",
+                                                  tf: gap, df: 0, idf: idf, score: v))
                 }
             }
         }
