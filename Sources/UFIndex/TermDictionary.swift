@@ -157,12 +157,63 @@ public struct TermDictionaryReader {
 
     /// The term `key`, or nil when the segment lacks it.
     public func lookup(_ key: [UInt8]) throws -> TermInfo? {
-        guard let b = try block(for: key) else { return nil }
-        var c = try TermCursor(dict: self, block: b)
-        while let (k, info) = try c.next() {
-            let cmp = compare(k, key)
-            if cmp == 0 { return info }
-            if cmp > 0 { return nil }
+        try key.withUnsafeBytes { try lookup(bytes: $0) }
+    }
+
+    /// The term whose key is `key`'s bytes, or nil when the segment lacks it. Allocation-free:
+    /// the block is found by binary search over the mapped index, then scanned without
+    /// rebuilding keys. `matched` counts the leading bytes the current key shares with `key`;
+    /// keys increase, so an entry sharing fewer bytes with its predecessor than that is past
+    /// `key`, and one sharing more is still before it.
+    public func lookup(bytes key: UnsafeRawBufferPointer) throws -> TermInfo? {
+        var lo = 0, hi = blockCount  // first block whose first key is > key
+        while lo < hi {
+            let mid = (lo &+ hi) &>> 1
+            if compare(try blockEntry(mid).key, key) <= 0 { lo = mid &+ 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        var r = ByteReader(body, file: file)
+        try r.seek(to: try blockEntry(lo &- 1).blockOffset)
+        var postOffset = try r.varintInt()
+        var posOffset = try r.varintInt()
+        let count = try r.varintInt()
+        guard count > 0, count <= termsPerBlock else { throw r.corrupt("bad term block size \(count)") }
+        var matched = 0     // leading bytes of the current key equal to key's
+        var keyLength = 0   // length of the current key
+        var kind = -1       // the current key's first byte (words have no positions)
+        for i in 0..<count {
+            let lens = Int(try r.u8())
+            var shared = lens &>> 4, suffixLen = lens & 15
+            if shared == 15 { shared &+= try r.varintInt() }
+            if suffixLen == 15 { suffixLen &+= try r.varintInt() }
+            guard shared <= keyLength, i > 0 || shared == 0 else { throw r.corrupt("bad shared prefix \(shared)") }
+            let suffix = try r.bytes(suffixLen)
+            keyLength = shared &+ suffixLen
+            if shared == 0 { kind = suffixLen > 0 ? Int(suffix[0]) : -1 }
+            // Where this key stands against `key`: -1 before, 0 equal, 1 after.
+            var order = -1
+            if shared < matched {
+                order = 1
+            } else if shared == matched {
+                var j = 0
+                while j < suffixLen && matched < key.count && suffix[j] == key[matched] { j &+= 1; matched &+= 1 }
+                if j < suffixLen {
+                    order = matched < key.count && suffix[j] < key[matched] ? -1 : 1
+                } else {
+                    order = matched == key.count ? 0 : -1
+                }
+            }
+            let df = try r.varintInt()
+            let pl = try r.varintInt()
+            let ql = kind == Int(TermKind.word.rawValue) ? 0 : try r.varintInt()
+            guard df > 0 else { throw r.corrupt("term with no documents") }
+            let maxTf = df > 1 ? try r.varint32() : UInt32.max
+            if order == 0 {
+                return TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf)
+            }
+            if order > 0 { return nil }
+            postOffset &+= pl
+            posOffset &+= ql
         }
         return nil
     }
@@ -184,8 +235,18 @@ public struct TermDictionaryReader {
     }
 
     func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+        b.withUnsafeBytes { compare(a, $0) }
+    }
+
+    @inline(__always)
+    func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
         let n = min(a.count, b.count)
-        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        var i = 0
+        while i < n {
+            let x = a[i], y = b[i]
+            if x != y { return x < y ? -1 : 1 }
+            i &+= 1
+        }
         return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 

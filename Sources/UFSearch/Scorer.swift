@@ -71,39 +71,62 @@ public struct Explanation: Sendable, Equatable {
 
 import UFIndex
 
-/// Collection statistics for one query over all segments.
+/// Collection statistics for one query over all segments, and the weights derived from them
+/// that every segment's scorer shares.
 struct GlobalStats {
     let n: Int
     let avgdl: Double
     /// Distinct words of the query (term keys), with live df and idf.
     var words: [(key: [UInt8], text: String, df: Int, idf: Double)] = []
-    /// Index into `words` by key.
-    var wordIndex: [[UInt8]: Int] = [:]
     /// Each word's dictionary entry in each segment (by segment, then word; nil where absent),
     /// looked up once here for the scorers.
     var infos: [[TermInfo?]]
+    /// idf of each word, in `words` order.
+    let wordIdf: [Double]
+    /// idf of each sequence: the sum of its words'.
+    let sequenceIdf: [Double]
+    /// Words in each sequence.
+    let sequenceWordCounts: [Int]
+    /// Each sequence's first occurrence index among equal sequences (equal normalised text).
+    let sequenceKeys: [Int]
+    /// The largest possible proximity boost.
+    let proximityBound: Double
+    /// The largest possible phrase and proximity boosts.
+    let boostBound: Double
 
     init(snapshot: IndexSnapshot, sequences: [SequenceQuery]) throws {
         n = snapshot.liveDocCount
         avgdl = snapshot.averageLength
         infos = Array(repeating: [], count: snapshot.segments.count)
+        var seqIdf = [Double]()
         for s in sequences {
-            for (k, t) in zip(s.words, s.wordTexts) where wordIndex[k] == nil {
+            var idf = 0.0
+            for (k, t) in zip(s.words, s.wordTexts) {
+                if let w = words.firstIndex(where: { $0.key == k }) { idf += words[w].idf; continue }
                 var df = 0
                 for (si, seg) in snapshot.segments.enumerated() {
                     let info = try seg.terms.lookup(k)
                     if let info { df += try seg.liveDocFreq(info) }
                     infos[si].append(info)
                 }
-                wordIndex[k] = words.count
-                words.append((k, t, df, Scoring.idf(df: df, n: n)))
+                let wi = Scoring.idf(df: df, n: n)
+                words.append((k, t, df, wi))
+                idf += wi
             }
+            seqIdf.append(idf)
         }
-    }
-
-    /// idf of a sequence: the sum of its words' idfs.
-    func idf(of s: SequenceQuery) -> Double {
-        s.words.reduce(0) { $0 + (wordIndex[$1].map { words[$0].idf } ?? 0) }
+        wordIdf = words.map(\.idf)
+        sequenceIdf = seqIdf
+        sequenceWordCounts = sequences.map(\.words.count)
+        sequenceKeys = sequences.map { s in sequences.firstIndex { $0.normalized == s.normalized }! }
+        var b = 0.0
+        for (i, s) in sequences.enumerated() where s.words.count >= 2 { b += Scoring.phraseWeight * seqIdf[i] * (Scoring.k1 + 1) }
+        var p = 0.0
+        if sequences.count >= 2 {
+            for i in 1..<sequences.count { p += Scoring.proximityWeight * (seqIdf[i - 1] + seqIdf[i]) / 2 }
+        }
+        proximityBound = p
+        boostBound = b + p
     }
 }
 
@@ -153,26 +176,20 @@ struct SegmentScorer {
         self.stats = stats
         avgdl = stats.avgdl
         self.sequences = sequences
-        self.matches = sequences.map { matches[$0.normalized] }
+        self.matches = matches.isEmpty ? Array(repeating: nil, count: sequences.count) : sequences.map { matches[$0.normalized] }
         tables = self.matches.map { $0?.table }
         matchIndex = Array(repeating: 0, count: sequences.count)
         cursors = try stats.infos[segmentIndex].map { info in try info.map { try segment.postings($0) } }
         iterators = cursors.map { $0?.iterator }
-        sequenceIdf = sequences.map { stats.idf(of: $0) }
-        wordIdf = stats.words.map(\.idf)
-        sequenceWordCounts = sequences.map(\.words.count)
-        sequenceKeys = sequences.map { s in sequences.firstIndex { $0.normalized == s.normalized }! }
+        sequenceIdf = stats.sequenceIdf
+        wordIdf = stats.wordIdf
+        sequenceWordCounts = stats.sequenceWordCounts
+        sequenceKeys = stats.sequenceKeys
         found = Array(repeating: 0, count: sequences.count)
         occCounts = Array(repeating: 0, count: sequences.count)
         occStarts = Array(repeating: UnsafeBufferPointer(start: nil, count: 0), count: sequences.count)
-        var b = 0.0
-        for s in sequences where s.words.count >= 2 { b += Scoring.phraseWeight * stats.idf(of: s) * (Scoring.k1 + 1) }
-        var p = 0.0
-        if sequences.count >= 2 {
-            for i in 1..<sequences.count { p += Scoring.proximityWeight * (stats.idf(of: sequences[i - 1]) + stats.idf(of: sequences[i])) / 2 }
-        }
-        proximityBound = p
-        boostBound = b + p
+        proximityBound = stats.proximityBound
+        boostBound = stats.boostBound
     }
 
     /// Length (ICU words) of local document `doc`.
@@ -217,6 +234,23 @@ struct SegmentScorer {
         }
         cachedBound = bound
         boundValidThrough = through == Int32.max ? Int32.max : through
+        return bound
+    }
+
+    /// The best score any candidate from `doc` through `through` could reach, given per
+    /// sequence a bound on its occurrences there (`occurrenceBounds`) and a bound below on the
+    /// candidates' lengths (`minLength`); `through` is lowered to where the words' blocks end.
+    func regionBound(_ doc: Int32, occurrenceBounds: [UInt32], minLength: UInt32, through: inout Int32) -> Double {
+        var bound = proximityBound
+        for i in iterators.indices {
+            guard let c = iterators[i], let b = c.pointee.blockFor(doc) else { continue }
+            let (maxTf, minLen) = c.pointee.blockBounds(b)
+            through = min(through, c.pointee.blockLastDoc(b))
+            bound += wordIdf[i] * Scoring.tfPart(tf: Double(maxTf), dl: Double(max(minLen, minLength)), avgdl: avgdl)
+        }
+        for si in 0..<sequenceWordCounts.count where sequenceWordCounts[si] >= 2 {
+            bound += Scoring.phraseWeight * sequenceIdf[si] * Scoring.tfPart(tf: Double(occurrenceBounds[si]), dl: Double(minLength), avgdl: avgdl)
+        }
         return bound
     }
 

@@ -2,54 +2,77 @@ import UFIndex
 
 /// Finds the documents of one segment that contain a sequence of units contiguously.
 ///
-/// The sequence is covered by index terms with known offsets: a bigram for each pair of
-/// adjacent characters (taking every other pair, plus the last pair when the length is odd),
-/// an end marker for a character followed by a token, the token term for a token, and for a
-/// character that stands alone at the end after a token, every bigram that starts with it
-/// (a prefix scan). A document matches when every covering term occurs at start + offset for
-/// some start: positions make this exact, so matching never depends on word segmentation and
-/// never crosses punctuation (punctuation is a unit of its own).
+/// Every match holds certain index terms at known offsets from its start (its pieces): a
+/// bigram for each pair of adjacent characters, an end marker for a character followed by a
+/// token, the token term for a token, and for a character that stands alone at the end after
+/// a token, every bigram that starts with it (a prefix scan). In each segment the cheapest set
+/// of pieces that pins down every unit (by their positions' bytes) becomes the covers, whose
+/// positions are intersected; the other pieces only filter candidate documents. Positions make
+/// this exact, so matching never depends on word segmentation and never crosses punctuation
+/// (punctuation is a unit of its own).
 struct SequenceMatcher {
-    /// The covering terms: a key (or, with `isPrefix`, every key starting with it) at an offset.
-    let covers: [(key: [UInt8], isPrefix: Bool, offset: UInt32)]
-    /// The other bigrams of the sequence (those between covers): every matching document holds
-    /// them too, so they filter candidates before positions are read, and bound occurrences.
-    let bridges: [[UInt8]]
+    /// A term every match holds at `offset`, pinning down `span` units from there (with
+    /// `isPrefix`, any term whose key starts with `key`).
+    struct Piece {
+        let key: [UInt8]
+        let isPrefix: Bool
+        let offset: UInt32
+        let span: Int
+    }
+
+    /// The pieces, by offset.
+    let pieces: [Piece]
+    /// Units in the sequence.
+    let unitCount: Int
 
     init(_ units: [QueryUnit]) {
-        var out = [(key: [UInt8], isPrefix: Bool, offset: UInt32)]()
+        var out = [Piece]()
         let n = units.count
-        var i = 0
-        while i < n {
+        for i in 0..<n {
             switch units[i] {
             case .token(let k):
-                out.append((k, false, UInt32(i)))
-                i += 1
+                out.append(Piece(key: k, isPrefix: false, offset: UInt32(i), span: 1))
             case .char(let c):
                 if i + 1 < n, case .char(let d) = units[i + 1] {
-                    out.append((TermKey.bigram(c, d), false, UInt32(i)))
-                    i += 2
+                    out.append(Piece(key: TermKey.bigram(c, d), isPrefix: false, offset: UInt32(i), span: 2))
                 } else if i + 1 < n {
-                    out.append((TermKey.bigram(c, 0), false, UInt32(i)))
-                    i += 1
-                } else if i > 0, case .char(let b) = units[i - 1] {
-                    out.append((TermKey.bigram(b, c), false, UInt32(i - 1)))
-                    i += 1
-                } else {
-                    out.append((TermKey.bigram(c, 0), true, UInt32(i)))  // prefix 'B' c: every bigram starting with c
-                    i += 1
+                    out.append(Piece(key: TermKey.bigram(c, 0), isPrefix: false, offset: UInt32(i), span: 1))
+                } else if i == 0 || { if case .token = units[i - 1] { return true } else { return false } }() {
+                    // prefix 'B' c: every bigram starting with c
+                    out.append(Piece(key: TermKey.bigram(c, 0), isPrefix: true, offset: UInt32(i), span: 1))
                 }
             }
         }
-        covers = out
-        let used = Set(out.filter { !$0.isPrefix }.map(\.key))
-        var more = [[UInt8]]()
-        for j in 0..<max(0, n - 1) {
-            guard case .char(let c) = units[j], case .char(let d) = units[j + 1] else { continue }
-            let k = TermKey.bigram(c, d)
-            if !used.contains(k) && !more.contains(k) { more.append(k) }
+        pieces = out
+        unitCount = n
+    }
+
+    /// The pieces to intersect positions of: the cheapest (by `cost`) set whose spans cover
+    /// every unit, in offset order. Spans may overlap.
+    func covers(cost: (Int) -> Int) -> [Int] {
+        let n = unitCount
+        var best = [Int](repeating: Int.max, count: n + 1)
+        var via = [(piece: Int, from: Int)](repeating: (-1, -1), count: n + 1)
+        best[0] = 0
+        var byStart = [[Int]](repeating: [], count: n)
+        for (i, p) in pieces.enumerated() { byStart[Int(p.offset)].append(i) }
+        for i in 0..<n {
+            for pi in byStart[i] {
+                let c = cost(pi), end = i + pieces[pi].span
+                // Units before i covered, or (for a span of two) through i already.
+                for from in pieces[pi].span == 2 ? [i, i + 1] : [i] where best[from] != Int.max && best[from] + c < best[end] {
+                    best[end] = best[from] + c
+                    via[end] = (pi, from)
+                }
+            }
         }
-        bridges = more
+        var chosen = [Int]()
+        var at = n
+        while at > 0, via[at].piece >= 0 {
+            chosen.append(via[at].piece)
+            at = via[at].from
+        }
+        return chosen.reversed()
     }
 
     /// Matching documents of `segment` (deleted ones excluded), in doc order, with the number
@@ -103,30 +126,32 @@ final class SequenceCursor {
     /// Number of covering terms.
     var coverCount: Int { m }
 
-    /// Opens the covers of `matcher` in `segment`; nil when one of them is absent (no match).
+    /// Opens the pieces of `matcher` in `segment`, choosing covers by the size of their
+    /// positions; nil when one of them is absent (no match).
     init?(_ matcher: SequenceMatcher, segment: SegmentReader) throws {
-        var cs = [PostingsCursor]()
-        var os = [UInt32]()
-        for c in matcher.covers {
-            let cursor: PostingsCursor
-            if c.isPrefix {
-                guard let m = try segment.prefixPostings(c.key) else { return nil }
-                cursor = m
-            } else {
-                guard let info = try segment.terms.lookup(c.key) else { return nil }
-                cursor = try segment.postings(info)
+        // One cursor per distinct piece.
+        var opened = [(key: [UInt8], isPrefix: Bool, cursor: PostingsCursor, cost: Int)]()
+        var slot = [Int]()
+        for p in matcher.pieces {
+            if let j = opened.firstIndex(where: { $0.isPrefix == p.isPrefix && $0.key == p.key }) {
+                slot.append(j)
+                continue
             }
-            cs.append(cursor)
-            os.append(c.offset)
+            if p.isPrefix {
+                guard let c = try segment.prefixPostings(p.key) else { return nil }
+                opened.append((p.key, true, c, 0))
+            } else {
+                guard let info = try segment.terms.lookup(p.key) else { return nil }
+                opened.append((p.key, false, try segment.postings(info), info.posLength))
+            }
+            slot.append(opened.count - 1)
         }
-        guard !cs.isEmpty else { return nil }
+        let chosen = matcher.covers { opened[slot[$0]].cost }
+        guard !chosen.isEmpty else { return nil }
+        let cs = chosen.map { opened[slot[$0]].cursor }
+        let os = chosen.map { matcher.pieces[$0].offset }
         let rank = cs.indices.sorted { cs[$0].df < cs[$1].df }
-        var bs = [PostingsCursor]()
-        for key in matcher.bridges {
-            guard let info = try segment.terms.lookup(key) else { return nil }
-            bs.append(try segment.postings(info))
-        }
-        cursors = cs + bs
+        cursors = opened.map(\.cursor)
         m = cs.count
         its = .allocate(capacity: m)
         offs = .allocate(capacity: m)
@@ -134,13 +159,14 @@ final class SequenceCursor {
             its[i] = cs[r].iterator
             offs[i] = os[r]
         }
-        let leading = (cs + bs).sorted { $0.df < $1.df }
+        // Every distinct piece leads the leapfrog (covers and filters alike), rarest first.
+        let leading = cursors.sorted { $0.df < $1.df }
         leadCount = leading.count
         lead = .allocate(capacity: leadCount)
         for (i, c) in leading.enumerated() { lead[i] = c.iterator }
         scratch = .allocate(capacity: cap)
         spare = .allocate(capacity: cap)
-        order = .allocate(capacity: cs.count)
+        order = .allocate(capacity: m)
     }
 
     deinit {

@@ -158,6 +158,19 @@ struct TermDictionaryRoundTrip {
                 #expect(info?.maxTf == (i == 0 ? UInt32.max : UInt32(i % 7)))   // df 1: maxTf not stored
             }
             #expect(try r.lookup(TermKey.text(.word, "没有")) == nil)
+            // Keys next to stored ones (extensions, prefixes, neighbours) are found exactly when stored.
+            for k in sorted {
+                var near: [[UInt8]] = [k + [0], k + [0xFF], Array(k.dropLast())]
+                if let last = k.last {
+                    if last < 0xFF { near.append(k.dropLast() + [last + 1]) }
+                    if last > 0 { near.append(k.dropLast() + [last - 1]) }
+                }
+                for q in near {
+                    let info = try r.lookup(q)
+                    #expect((info != nil) == keys.contains(q), "lookup of \(q)")
+                    if let info, let i = sorted.firstIndex(of: q) { #expect(info.df == i + 1) }
+                }
+            }
             #expect(try r.lookup([0x41]) == nil)
             #expect(try r.lookup([0xFF, 0xFF]) == nil)
             var scanned = [[UInt8]]()

@@ -285,3 +285,38 @@ struct TopKPruning {
         #expect(ix.searcher.lastScoredCount < 300)
     }
 }
+
+struct CoverChoice {
+    private func chars(_ s: String) -> [QueryUnit] { s.unicodeScalars.map { .char($0.value) } }
+
+    /// Offsets covered by the chosen pieces, as a set of unit indexes.
+    private func covered(_ m: SequenceMatcher, _ chosen: [Int]) -> Set<Int> {
+        var out = Set<Int>()
+        for i in chosen { for u in 0..<m.pieces[i].span { out.insert(Int(m.pieces[i].offset) + u) } }
+        return out
+    }
+
+    @Test func cheapestCoverAvoidsADenseBigram() {
+        let m = SequenceMatcher(chars("宗教中国化"))
+        #expect(m.pieces.map(\.offset) == [0, 1, 2, 3])
+        // 中国 (offset 2) is costly: 宗教 + 教中 + 国化 pin every character without it.
+        let chosen = m.covers { m.pieces[$0].offset == 2 ? 1000 : 1 }
+        #expect(chosen.map { m.pieces[$0].offset } == [0, 1, 3])
+        #expect(covered(m, chosen) == Set(0..<5))
+        // With 教中 costly instead, every other pair (plus the last) is cheapest.
+        let other = m.covers { m.pieces[$0].offset == 1 ? 1000 : 1 }
+        #expect(other.map { m.pieces[$0].offset } == [0, 2, 3])
+    }
+
+    @Test func everyUnitIsCoveredWhateverTheCosts() {
+        var rng = SplitMix64(seed: 7)
+        let units: [QueryUnit] = chars("数据") + [.token(TermKey.text(.token, "ab"))] + chars("管理办法") + [.token(TermKey.text(.token, "x"))] + chars("国")
+        let m = SequenceMatcher(units)
+        for _ in 0..<200 {
+            let costs = m.pieces.map { _ in Int(rng.next() % 50) }
+            let chosen = m.covers { costs[$0] }
+            #expect(covered(m, chosen) == Set(0..<units.count))
+            #expect(chosen == chosen.sorted())
+        }
+    }
+}
