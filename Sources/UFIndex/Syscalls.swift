@@ -349,7 +349,6 @@ public enum Sys {
         c_getenv(name).map { String(cString: $0) }
     }
 
-    /// Sleeps the calling thread for `nanoseconds`, resuming after signal interruptions.
     /// Tunes glibc's allocator so freed blocks stay in the heap for reuse: without it, the
     /// 256 KiB blocks decompressed for snippets and the per-document buffers of indexing are
     /// returned to the kernel and faulted in (zeroed) again, which cost a fifth of query time.
@@ -360,6 +359,7 @@ public enum Sys {
         #endif
     }
 
+    /// Sleeps the calling thread for `nanoseconds`, resuming after signal interruptions.
     public static func sleep(nanoseconds: Int64) {
         guard nanoseconds > 0 else { return }
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
