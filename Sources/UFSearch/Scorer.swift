@@ -237,23 +237,6 @@ struct SegmentScorer {
         return bound
     }
 
-    /// The best score any candidate from `doc` through `through` could reach, given per
-    /// sequence a bound on its occurrences there (`occurrenceBounds`) and a bound below on the
-    /// candidates' lengths (`minLength`); `through` is lowered to where the words' blocks end.
-    func regionBound(_ doc: Int32, occurrenceBounds: [UInt32], minLength: UInt32, through: inout Int32) -> Double {
-        var bound = proximityBound
-        for i in iterators.indices {
-            guard let c = iterators[i], let b = c.pointee.blockFor(doc) else { continue }
-            let (maxTf, minLen) = c.pointee.blockBounds(b)
-            through = min(through, c.pointee.blockLastDoc(b))
-            bound += wordIdf[i] * Scoring.tfPart(tf: Double(maxTf), dl: Double(max(minLen, minLength)), avgdl: avgdl)
-        }
-        for si in 0..<sequenceWordCounts.count where sequenceWordCounts[si] >= 2 {
-            bound += Scoring.phraseWeight * sequenceIdf[si] * Scoring.tfPart(tf: Double(occurrenceBounds[si]), dl: Double(minLength), avgdl: avgdl)
-        }
-        return bound
-    }
-
     /// The index in `matches[s]` of `doc`, advancing monotonically.
     @inline(__always)
     private mutating func matchPosition(_ s: Int, _ doc: Int32) -> Int? {
