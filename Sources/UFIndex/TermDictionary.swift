@@ -110,7 +110,7 @@ struct TermDictionaryWriter {
 }
 
 /// Reads a mapped term dictionary.
-public struct TermDictionaryReader {
+public final class TermDictionaryReader {
     let body: UnsafeRawBufferPointer
     let file: String
     /// Number of terms.
@@ -135,13 +135,25 @@ public struct TermDictionaryReader {
         tableStart = Int(ts)
     }
 
+    /// Block `b`'s offset and first key, read straight from the mapped index table (no reader
+    /// is made, so the binary search retains nothing).
     private func blockEntry(_ b: Int) throws -> (blockOffset: Int, key: UnsafeRawBufferPointer) {
-        var r = ByteReader(body, file: file)
-        try r.seek(to: tableStart + b * 8)
-        let bo = Int(try r.u32LE()), ko = Int(try r.u32LE())
+        let at = tableStart &+ b &* 8
+        let bo = Int(UInt32(littleEndian: body.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+        let ko = Int(UInt32(littleEndian: body.loadUnaligned(fromByteOffset: at &+ 4, as: UInt32.self)))
         guard bo < tableStart, ko < tableStart else { throw IndexError.corrupt(file: file, detail: "block index out of range") }
-        try r.seek(to: ko)
-        return (bo, try r.lengthPrefixed())
+        // keyLen:varint key, within the index keys (which end where the table starts).
+        var p = ko, len = 0, shift = 0
+        while true {
+            guard p < tableStart, shift < 28 else { throw IndexError.corrupt(file: file, detail: "bad block key length") }
+            let byte = body[p]
+            p &+= 1
+            len |= Int(byte & 0x7f) &<< shift
+            if byte < 0x80 { break }
+            shift &+= 7
+        }
+        guard len <= tableStart &- p else { throw IndexError.corrupt(file: file, detail: "block key runs past the index") }
+        return (bo, UnsafeRawBufferPointer(rebasing: body[p ..< p &+ len]))
     }
 
     /// The last block whose first key is ≤ `key` (nil if `key` sorts before every term).
