@@ -30,6 +30,17 @@ extension Searcher {
         let k = max(0, options.offset) + max(0, options.limit)
         let limit = max(0, options.exactCountLimit)
         let matchers = sequences.map { SequenceMatcher($0.units) }
+        // A lone run of one piece (two characters, or one token) matches exactly the documents
+        // holding that term, so its count is known before any document is visited, and top-k
+        // can skip documents from the first full heap on.
+        var knownTotal: Int? = nil
+        if matchers.count == 1, matchers[0].pieces.count == 1, let piece = matchers[0].pieces.first, !piece.isPrefix {
+            var n = 0
+            for seg in snapshot.segments {
+                if let info = try seg.terms.lookup(piece.key) { n += try seg.liveDocFreq(info) }
+            }
+            knownTotal = n
+        }
         let needStarts = sequences.count >= 2
         var heap = Heap<Candidate>()
         var total = 0
@@ -68,7 +79,7 @@ extension Searcher {
                 target = d == Int32.max - 1 ? Int32.max : d + 1
                 if hasDeletions && seg.isDeleted(Int(d)) { continue }
                 let id = base + Int(d)
-                let counting = total < limit
+                let counting = knownTotal == nil && total < limit
                 let dl = scorer.length(d)
                 var words: Double? = nil
                 if !counting && full {
@@ -113,8 +124,8 @@ extension Searcher {
             withExtendedLifetime(cursors) {}
         }
         lastScoredCount = scoredCount
-        var r = SearchResults(total: total, hits: try page(&heap, offset: options.offset), plan: plan)
-        r.totalIsExact = exact
+        var r = SearchResults(total: knownTotal ?? total, hits: try page(&heap, offset: options.offset), plan: plan)
+        r.totalIsExact = knownTotal != nil || exact
         return r
     }
 }
