@@ -59,6 +59,10 @@ public final class Searcher {
     public let analyzer: Analyzer
     /// How many documents the last `run` scored exactly (the rest were pruned by block bounds).
     public internal(set) var lastScoredCount = 0
+    /// The light units of the last document highlighted (kept for their storage).
+    var highlightUnits: [Highlighter.LightUnit] = []
+    /// The highlighter's patterns of the last plan whose hits were detailed.
+    var patternCache: (sequences: [String], patterns: [Highlighter.Pattern])?
 
     /// A searcher over `snapshot`.
     public init(snapshot: IndexSnapshot, analyzer: Analyzer? = nil) throws {
@@ -279,34 +283,57 @@ extension Searcher {
         return (try snapshot.segments[s].info(l), try snapshot.segments[s].original(l))
     }
 
+    /// The prefix of a long document that snippets alone look at first.
+    static let snippetPrefix = 16_384
+
     /// Matches and snippets of a stored document for the positive terms of `plan`. Without
     /// `allMatches`, only the start of a long document is read when it holds enough matches for
     /// the snippets (`matches` then lists those only).
     public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80, allMatches: Bool = true) throws -> HitDetail {
-        guard let (_, bytes) = try document(id: id) else { return HitDetail(matches: [], snippets: []) }
-        if !allMatches && bytes.count > 16_384 {
-            // A UTF-8 prefix cut at a character boundary; GB18030 or too few matches: the whole text.
-            var end = 16_384
-            while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
-            if let head = try? bytes[0..<end].withUnsafeBytes({ try DecodedText.decode($0) }), head.encoding == .utf8 {
+        guard let (s, l) = snapshot.locate(id), !snapshot.segments[s].isDeleted(l) else { return HitDetail(matches: [], snippets: []) }
+        let segment = snapshot.segments[s]
+        if !allMatches {
+            // The prefix, and one byte more to tell whether it ends inside a character.
+            let head = try segment.withOriginal(l, limit: Self.snippetPrefix + 1) { bytes, size -> HitDetail? in
+                guard size > Self.snippetPrefix else { return try detail(bytes: bytes, plan: plan, snippets: count, width: width) }
+                // A UTF-8 prefix cut at a character boundary; GB18030 or too few matches: the whole text.
+                var end = Self.snippetPrefix
+                while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                guard let head = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), head.encoding == .utf8 else { return nil }
                 let d = detail(decoded: head, plan: plan, snippets: count, width: width)
-                if d.matches.count >= count || plan.positiveSequences.isEmpty { return d }
+                return d.matches.count >= count || plan.positiveSequences.isEmpty ? d : nil
             }
+            if let head { return head }
         }
-        return try detail(bytes: bytes, plan: plan, snippets: count, width: width)
+        return try segment.withOriginal(l) { bytes, _ in try detail(bytes: bytes, plan: plan, snippets: count, width: width) }
     }
 
     /// Matches and snippets of some original bytes for the positive terms of `plan`.
     public func detail(bytes: [UInt8], plan: QueryPlan, snippets count: Int = 2, width: Int = 80) throws -> HitDetail {
-        detail(decoded: try bytes.withUnsafeBytes { try DecodedText.decode($0) }, plan: plan, snippets: count, width: width)
+        try bytes.withUnsafeBytes { try detail(bytes: $0, plan: plan, snippets: count, width: width) }
+    }
+
+    /// Matches and snippets of some original bytes for the positive terms of `plan`.
+    func detail(bytes: UnsafeRawBufferPointer, plan: QueryPlan, snippets count: Int, width: Int) throws -> HitDetail {
+        detail(decoded: try DecodedText.decode(bytes), plan: plan, snippets: count, width: width)
     }
 
     /// Matches and snippets of decoded text (offsets refer to the bytes it was decoded from).
     func detail(decoded: DecodedText, plan: QueryPlan, snippets count: Int, width: Int) -> HitDetail {
-        let norm = analyzer.normalizer.normalize(decoded)
-        let h = Highlighter(normalizer: analyzer.normalizer)
-        let m = h.matches(normalized: norm, sequences: plan.positiveSequences.map(\.normalized))
-        return HitDetail(matches: m, snippets: h.snippets(decoded: decoded, matches: m, width: width, count: count))
+        let patterns = highlightPatterns(plan)
+        let m = analyzer.normalizer.withNormalized(decoded) {
+            Highlighter.matches(normalized: $0, patterns: patterns, units: &highlightUnits)
+        }
+        return HitDetail(matches: m, snippets: Highlighter.snippets(decoded: decoded, matches: m, width: width, count: count))
+    }
+
+    /// The highlighter's patterns of the positive sequences of `plan`, made once for the hits of a query.
+    func highlightPatterns(_ plan: QueryPlan) -> [Highlighter.Pattern] {
+        let sequences = plan.positiveSequences.map(\.normalized)
+        if let cached = patternCache, cached.sequences == sequences { return cached.patterns }
+        let patterns = sequences.map { Highlighter.Pattern($0, normalizer: analyzer.normalizer) }
+        patternCache = (sequences, patterns)
+        return patterns
     }
 }
 

@@ -71,6 +71,34 @@ struct MatchingSemantics {
         #expect(try ix.names("2021年") == ["b.txt"])
     }
 
+    /// Matches are byte ranges of the original text (whole Latin tokens, across Traditional forms
+    /// and whitespace between Han); without `allMatches`, a long document's start does for the
+    /// snippet when it holds a match, and the whole text is read otherwise.
+    @Test func detailFindsMatchesInOriginalBytes() throws {
+        let filler = String(repeating: "无关的内容。", count: 9000)  // 162 KB: past the prefix, and read in part
+        let ix = try TestIndex([
+            ("a.txt", "Linux内核 linuxx 内核 LINUX 内核。统一 战线"),
+            ("b.txt", filler + "统一战线"),
+            ("c.txt", "統一戰線" + filler + "统一战线"),
+        ])
+        func detail(_ q: String, _ name: String, allMatches: Bool = true, snippets: Int = 2) throws -> HitDetail {
+            var o = SearchOptions()
+            o.all = true
+            let r = try ix.searcher.search(q, options: o)
+            let id = try #require(r.hits.first { $0.info.path.hasSuffix("/" + name) }?.id)
+            return try ix.searcher.detail(id: id, plan: r.plan, snippets: snippets, allMatches: allMatches)
+        }
+        #expect(try detail("\"linux 内核\"", "a.txt").matches == [0..<11, 26..<38])
+        #expect(try detail("统一战线", "a.txt").matches == [41..<54])
+        let f = filler.utf8.count
+        #expect(try detail("统一战线", "b.txt", allMatches: false).matches == [f..<f + 12])
+        #expect(try detail("统一战线", "b.txt", allMatches: false, snippets: 1).plainSnippet == "…统一战线")
+        #expect(try detail("统一战线", "c.txt").matches == [0..<12, f + 12..<f + 24])
+        #expect(try detail("统一战线", "c.txt", allMatches: false, snippets: 1).matches == [0..<12])
+        #expect(try detail("统一战线", "c.txt", allMatches: false, snippets: 1).plainSnippet
+            == (try detail("统一战线", "c.txt", snippets: 1).plainSnippet))
+    }
+
     @Test func booleanOperatorsAndFilters() throws {
         let ix = try TestIndex(Self.docs)
         #expect(try ix.names("宗教 统一战线") == ["a.txt"])
