@@ -150,11 +150,11 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Runs `body` with the first `limit` original bytes of local document `doc` (all of them when
-    /// it is shorter) and its whole size, without copying them out of the store's buffer: `body`
+    /// it is shorter) and its metadata, without copying the bytes out of the store's buffer: `body`
     /// must not keep the pointer.
-    public func withOriginal<T>(_ doc: Int, limit: Int = .max, _ body: (UnsafeRawBufferPointer, _ size: Int) throws -> T) throws -> T {
+    public func withOriginal<T>(_ doc: Int, limit: Int = .max, _ body: (UnsafeRawBufferPointer, DocumentInfo) throws -> T) throws -> T {
         let (info, block, offset) = try docs.info(doc)
-        return try store.withDocument(block: block, offset: offset, size: info.size, limit: limit) { try body($0, Int(info.size)) }
+        return try store.withDocument(block: block, offset: offset, size: info.size, limit: limit) { try body($0, info) }
     }
 }
 

@@ -99,8 +99,8 @@ public enum Highlighter {
     }
 
     /// Byte ranges, in the original bytes `normalized` came from, of every occurrence of the
-    /// patterns, sorted, merged. `units` is scratch space (the document's light units).
-    static func matches(normalized: NormalizedView, patterns: [Pattern], units doc: inout [LightUnit]) -> [Range<Int>] {
+    /// patterns, sorted, merged, and the number of light units of the text (left in `units`).
+    static func matches(normalized: NormalizedView, patterns: [Pattern], units doc: inout [LightUnit]) -> (ranges: [Range<Int>], unitCount: Int) {
         let text = normalized.text
         let n = units(text, into: &doc)
         var ranges = [Range<Int>]()
@@ -139,7 +139,7 @@ public enum Highlighter {
                 merged.append(r)
             }
         }
-        return merged
+        return (merged, n)
     }
 
     /// A snippet: plain text pieces, each flagged as a match or not.
@@ -148,19 +148,28 @@ public enum Highlighter {
     /// Up to `count` snippets of about `width` characters around the first matches, cut at
     /// sentence marks (。！？；) where possible, on one line.
     public static func snippets(decoded: DecodedText, matches: [Range<Int>], width: Int = 80, count: Int = 2) -> [Snippet] {
-        let units = decoded.utf16
+        windows(decoded: decoded, matches: matches, width: width, count: count).map { snippet(decoded: decoded, window: $0, matches: matches) }
+    }
+
+    /// The first UTF-16 unit of `decoded` whose original offset is at least `b`.
+    static func unitIndex(_ decoded: DecodedText, ofByte b: Int) -> Int {
         let offs = decoded.offsets
-        func unitIndex(ofByte b: Int) -> Int {  // first unit whose offset ≥ b
-            var lo = 0, hi = units.count
-            while lo < hi { let m = (lo + hi) / 2; if Int(offs[m]) < b { lo = m + 1 } else { hi = m } }
-            return lo
-        }
-        func isMark(_ u: UInt16) -> Bool { u == 0x3002 || u == 0xFF01 || u == 0xFF1F || u == 0xFF1B || u == 0x0A }
-        var out = [Snippet]()
+        var lo = 0, hi = decoded.utf16.count
+        while lo < hi { let m = (lo + hi) / 2; if Int(offs[m]) < b { lo = m + 1 } else { hi = m } }
+        return lo
+    }
+
+    @inline(__always)
+    static func isMark(_ u: UInt16) -> Bool { u == 0x3002 || u == 0xFF01 || u == 0xFF1F || u == 0xFF1B || u == 0x0A }
+
+    /// The UTF-16 unit ranges of `decoded` that ``snippets(decoded:matches:width:count:)`` shows.
+    static func windows(decoded: DecodedText, matches: [Range<Int>], width: Int, count: Int) -> [Range<Int>] {
+        let units = decoded.utf16
+        var out = [Range<Int>]()
         var used = -1
         let anchors = matches.isEmpty ? [0..<0] : matches
         for m in anchors where out.count < count {
-            let ms = unitIndex(ofByte: m.lowerBound)
+            let ms = unitIndex(decoded, ofByte: m.lowerBound)
             if ms < used { continue }
             // Start: after the previous sentence mark within width/2, else width/3 before.
             var start = ms
@@ -173,26 +182,72 @@ public enum Highlighter {
                 if isMark(units[e]) && e > ms { end = e + 1; break }
                 e += 1
             }
-            end = max(end, min(units.count, unitIndex(ofByte: m.upperBound)))
+            end = max(end, min(units.count, unitIndex(decoded, ofByte: m.upperBound)))
             used = end
-            // Pieces, with every match inside the window highlighted.
-            var pieces = Snippet()
-            var cur = start
-            for r in matches {
-                let a = unitIndex(ofByte: r.lowerBound), b = unitIndex(ofByte: r.upperBound)
-                if b <= start || a >= end { continue }
-                let aa = max(a, start), bb = min(b, end)
-                if aa > cur { pieces.append((Self.oneLine(units[cur..<aa]), false)) }
-                pieces.append((Self.oneLine(units[aa..<bb]), true))
-                cur = bb
-            }
-            if cur < end { pieces.append((Self.oneLine(units[cur..<end]), false)) }
-            if start > 0 { pieces.insert(("…", false), at: 0) }
-            if end < units.count && !isMark(units[end - 1]) { pieces.append(("…", false)) }
-            out.append(pieces)
+            out.append(start..<end)
             if matches.isEmpty { break }
         }
         return out
+    }
+
+    /// The snippet of `window`, with every match inside it highlighted.
+    static func snippet(decoded: DecodedText, window: Range<Int>, matches: [Range<Int>]) -> Snippet {
+        let units = decoded.utf16
+        let (start, end) = (window.lowerBound, window.upperBound)
+        var pieces = Snippet()
+        var cur = start
+        for r in matches {
+            let a = unitIndex(decoded, ofByte: r.lowerBound), b = unitIndex(decoded, ofByte: r.upperBound)
+            if b <= start || a >= end { continue }
+            let aa = max(a, start), bb = min(b, end)
+            if aa > cur { pieces.append((Self.oneLine(units[cur..<aa]), false)) }
+            pieces.append((Self.oneLine(units[aa..<bb]), true))
+            cur = bb
+        }
+        if cur < end { pieces.append((Self.oneLine(units[cur..<end]), false)) }
+        if start > 0 { pieces.insert(("…", false), at: 0) }
+        if end < units.count && !isMark(units[end - 1]) { pieces.append(("…", false)) }
+        return pieces
+    }
+
+    /// Where a prefix of UTF-8 text may be cut so that its normalised text and light units are
+    /// the start of the whole text's: just before a line feed or a Han character of the basic
+    /// block (each starts a normalisation chunk of its own and ends any run of letters and
+    /// digits before it). The last such position in `limit / 2 ... limit`, or nil.
+    static func prefixCut(_ bytes: UnsafeRawBufferPointer, near limit: Int) -> Int? {
+        var p = min(limit, bytes.count - 2)
+        while p > limit / 2 {
+            let b = bytes[p]
+            // U+4E00...U+9FFF: lead byte E4 (second byte B8...BF) to E9.
+            if b == 0x0A || (b >= 0xE5 && b <= 0xE9) || (b == 0xE4 && bytes[p + 1] >= 0xB8) { return p }
+            p -= 1
+        }
+        return nil
+    }
+
+    /// The snippets of a whole text found in a prefix of it (cut at a ``prefixCut(_:near:)``;
+    /// `units` holds the prefix's `unitCount` light units, `matches` its merged matches of
+    /// `patterns`): nil unless they are settled there, that is unless all `count` snippets lie
+    /// before the first place where a match of the whole text could differ from the prefix's
+    /// (a match may run past the cut, and one starting in the last units before it is not
+    /// known). The matches returned are those up to there.
+    static func prefixDetail(decoded: DecodedText, normalized: NormalizedView, units: [LightUnit], unitCount: Int,
+                             patterns: [Pattern], matches: [Range<Int>], width: Int, count: Int) -> HitDetail? {
+        let longest = patterns.map(\.units.count).max() ?? 0
+        // Matches starting at unit unitCount - longest or before are the whole text's.
+        let firstUnknown = unitCount - longest + 1
+        guard longest > 0, firstUnknown > 0 else { return nil }
+        let known = firstUnknown < unitCount ? Int(normalized.origStart[Int(units[firstUnknown].start)]) : Int(decoded.offsets[decoded.utf16.count])
+        // Merged ranges ending before `known` can take no other match in.
+        let settled = Array(matches.prefix { $0.upperBound < known })
+        guard !settled.isEmpty else { return nil }
+        let limit = settled.count < matches.count ? min(known, matches[settled.count].lowerBound) : known
+        let windows = windows(decoded: decoded, matches: settled, width: width, count: count)
+        let n = decoded.utf16.count
+        guard windows.count == count,
+              windows.allSatisfy({ $0.upperBound < n && $0.lowerBound + width < n && Int(decoded.offsets[$0.upperBound]) <= limit })
+        else { return nil }
+        return HitDetail(matches: settled, snippets: windows.map { snippet(decoded: decoded, window: $0, matches: settled) })
     }
 
     /// The text of `u` with line breaks and tabs as spaces (units, never halves of a

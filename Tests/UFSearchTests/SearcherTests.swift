@@ -99,6 +99,39 @@ struct MatchingSemantics {
             == (try detail("统一战线", "c.txt", snippets: 1).plainSnippet))
     }
 
+    /// Snippets settled by a short prefix of a document are those of the whole text: random
+    /// documents of at most 16 KiB (read whole without `allMatches`) with matches near the
+    /// prefixes' cuts, Latin runs, line breaks, spaces between Han and Traditional forms.
+    @Test func prefixSnippetsAreTheWholeTextsSnippets() throws {
+        let pieces = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "工作", "。", "，", "\n", " ", "Linux", "linux内核", "内核",
+                      "UTF-8", "ＵＴＦ－８", "2021年", "宗教中国化", "方向", "；", "abc", "统一统一战线战线", "线统"]
+        var rng = SplitMix64(seed: 12)
+        let docs = (0..<40).map { i -> (String, String) in
+            var text = ""
+            let target = Int.random(in: 200...16_000, using: &rng)
+            while text.utf8.count < target { text += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            while text.utf8.count > 16_384 { text.removeLast() }
+            return ("d\(i).txt", text)
+        }
+        let ix = try TestIndex(docs)
+        var settledEarly = 0
+        for q in ["统一战线", "linux 内核", "\"linux 内核\"", "utf-8", "工作 方向", "线统", "统一 战线", "abc", "中国化 OR 2021年"] {
+            var o = SearchOptions()
+            o.all = true
+            let r = try ix.searcher.search(q, options: o)
+            for h in r.hits {
+                for count in [1, 2] {
+                    let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
+                    let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
+                    #expect(part.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
+                    #expect(part.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    if part.matches.count < whole.matches.count { settledEarly += 1 }
+                }
+            }
+        }
+        #expect(settledEarly > 50)  // the prefixes were used
+    }
+
     @Test func booleanOperatorsAndFilters() throws {
         let ix = try TestIndex(Self.docs)
         #expect(try ix.names("宗教 统一战线") == ["a.txt"])
