@@ -132,6 +132,51 @@ struct MatchingSemantics {
         #expect(settledEarly > 50)  // the prefixes were used
     }
 
+    /// At every place a prefix may be cut, snippets it settles are the whole text's, and the
+    /// matches it returns start the whole text's: matches across the cut, just before it, merged
+    /// with one across it, windows reaching it.
+    @Test func prefixDetailAgreesWithTheWholeTextAtEveryCut() throws {
+        let n = try Normalizer()
+        let pieces = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "战线统一", "工作", "。", "，", "\n", " ", "Linux", "linux内核",
+                      "内核", "UTF-8", "ＵＴＦ－８", "线统", "统一统一战线战线", "abc", "；"]
+        let queries = [["统一战线"], ["linux", "内核"], ["linux 内核"], ["utf-8"], ["统一战线", "战线统一"], ["线统"], ["统一战线统一"]]
+        var rng = SplitMix64(seed: 13)
+        var settled = 0
+        var units = [Highlighter.LightUnit]()
+        for _ in 0..<25 {
+            var text = ""
+            let target = Int.random(in: 300...700, using: &rng)
+            while text.utf8.count < target { text += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            let bytes = Array(text.utf8)
+            let whole = try bytes.withUnsafeBytes { try DecodedText.decode($0) }
+            for q in queries {
+                let patterns = q.map { Highlighter.Pattern($0, normalizer: n) }
+                let all = n.withNormalized(whole) { Highlighter.matches(normalized: $0, patterns: patterns, units: &units).ranges }
+                let expected = [1, 2].map { Highlighter.snippets(decoded: whole, matches: all, width: 40, count: $0) }
+                try bytes.withUnsafeBytes { raw in
+                    for cut in 2..<bytes.count - 1 where Highlighter.prefixCut(raw, near: cut) == cut {
+                        let prefix = try DecodedText.decode(UnsafeRawBufferPointer(rebasing: raw[0..<cut]))
+                        let found = n.withNormalized(prefix) { norm in
+                            let (m, c) = Highlighter.matches(normalized: norm, patterns: patterns, units: &units)
+                            return [1, 2].map {
+                                Highlighter.prefixDetail(decoded: prefix, normalized: norm, units: units, unitCount: c,
+                                                         patterns: patterns, matches: m, width: 40, count: $0)
+                            }
+                        }
+                        for (k, d) in found.enumerated() {
+                            guard let d else { continue }
+                            settled += 1
+                            #expect(d.snippets.map { $0.map(\.text) } == expected[k].map { $0.map(\.text) }, "\(q) cut \(cut) in \(text)")
+                            #expect(d.snippets.map { $0.map(\.isMatch) } == expected[k].map { $0.map(\.isMatch) }, "\(q) cut \(cut)")
+                            #expect(Array(all.prefix(d.matches.count)) == d.matches, "\(q) cut \(cut)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(settled > 1000)
+    }
+
     @Test func booleanOperatorsAndFilters() throws {
         let ix = try TestIndex(Self.docs)
         #expect(try ix.names("宗教 统一战线") == ["a.txt"])
