@@ -49,62 +49,72 @@ public struct DecodedText: Sendable {
     /// Strict UTF-8 decoding with offsets; nil when the bytes are not valid UTF-8.
     static func decodeUTF8(_ bytes: UnsafeRawBufferPointer) -> DecodedText? {
         let n = bytes.count
-        var i = 0
-        if n >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { i = 3 }
-        var out = [UInt16](repeating: 0, count: n - i)
-        var offs = [Int32](repeating: 0, count: n - i + 1)
-        var o = 0
-        let ok: Bool = out.withUnsafeMutableBufferPointer { u16 in
-            offs.withUnsafeMutableBufferPointer { off in
-                let p = bytes.bindMemory(to: UInt8.self)
-                while i < n {
-                    let b0 = p[i]
-                    if b0 < 0x80 {
-                        u16[o] = UInt16(b0); off[o] = Int32(i); o += 1; i += 1
-                        continue
-                    }
-                    var cp: UInt32
-                    var len: Int
-                    if b0 & 0xE0 == 0xC0 {
-                        guard b0 >= 0xC2, i + 1 < n else { return false }
-                        let b1 = p[i + 1]
-                        guard b1 & 0xC0 == 0x80 else { return false }
-                        cp = UInt32(b0 & 0x1F) << 6 | UInt32(b1 & 0x3F); len = 2
-                    } else if b0 & 0xF0 == 0xE0 {
-                        guard i + 2 < n else { return false }
-                        let b1 = p[i + 1], b2 = p[i + 2]
-                        guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return false }
-                        cp = UInt32(b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F)
-                        guard cp >= 0x800, !(0xD800...0xDFFF).contains(cp) else { return false }
-                        len = 3
-                    } else if b0 & 0xF8 == 0xF0 {
-                        guard i + 3 < n else { return false }
-                        let b1 = p[i + 1], b2 = p[i + 2], b3 = p[i + 3]
-                        guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80, b3 & 0xC0 == 0x80 else { return false }
-                        cp = UInt32(b0 & 0x07) << 18 | UInt32(b1 & 0x3F) << 12 | UInt32(b2 & 0x3F) << 6 | UInt32(b3 & 0x3F)
-                        guard cp >= 0x10000, cp <= 0x10FFFF else { return false }
-                        len = 4
-                    } else {
-                        return false
-                    }
-                    if cp < 0x10000 {
-                        u16[o] = UInt16(cp); off[o] = Int32(i); o += 1
-                    } else {
-                        let v = cp - 0x10000
-                        u16[o] = UInt16(0xD800 + (v >> 10)); off[o] = Int32(i)
-                        u16[o + 1] = UInt16(0xDC00 + (v & 0x3FF)); off[o + 1] = Int32(i)
-                        o += 2
-                    }
-                    i += len
-                }
-                off[o] = Int32(n)
-                return true
+        let start = n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        // Uninitialised storage, of which only the units written are kept: zero-filling it first
+        // cost as much as the decoding.
+        var count: Int?
+        var offs = [Int32]()
+        let out = [UInt16](unsafeUninitializedCapacity: n - start) { u16, unitCount in
+            offs = [Int32](unsafeUninitializedCapacity: n - start + 1) { off, offsetCount in
+                count = decodeUTF8(bytes, from: start, into: u16, offsets: off)
+                offsetCount = count.map { $0 + 1 } ?? 0
             }
+            unitCount = count ?? 0
         }
-        guard ok else { return nil }
-        out.removeLast(out.count - o)
-        offs.removeLast(offs.count - o - 1)
+        guard count != nil else { return nil }
         return DecodedText(utf16: out, offsets: offs, encoding: .utf8)
+    }
+
+    /// Decodes `bytes[from...]` into `u16` (room for one unit per byte) and `off` (one more): the
+    /// number of units, or nil when the bytes are not valid UTF-8.
+    private static func decodeUTF8(_ bytes: UnsafeRawBufferPointer, from start: Int, into u16: UnsafeMutableBufferPointer<UInt16>,
+                                   offsets off: UnsafeMutableBufferPointer<Int32>) -> Int? {
+        let n = bytes.count
+        var i = start
+        var o = 0
+        let p = bytes.bindMemory(to: UInt8.self)
+        while i < n {
+            let b0 = p[i]
+            if b0 < 0x80 {
+                u16[o] = UInt16(b0); off[o] = Int32(i); o += 1; i += 1
+                continue
+            }
+            var cp: UInt32
+            var len: Int
+            if b0 & 0xE0 == 0xC0 {
+                guard b0 >= 0xC2, i + 1 < n else { return nil }
+                let b1 = p[i + 1]
+                guard b1 & 0xC0 == 0x80 else { return nil }
+                cp = UInt32(b0 & 0x1F) << 6 | UInt32(b1 & 0x3F); len = 2
+            } else if b0 & 0xF0 == 0xE0 {
+                guard i + 2 < n else { return nil }
+                let b1 = p[i + 1], b2 = p[i + 2]
+                guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return nil }
+                cp = UInt32(b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F)
+                guard cp >= 0x800, !(0xD800...0xDFFF).contains(cp) else { return nil }
+                len = 3
+            } else if b0 & 0xF8 == 0xF0 {
+                guard i + 3 < n else { return nil }
+                let b1 = p[i + 1], b2 = p[i + 2], b3 = p[i + 3]
+                guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80, b3 & 0xC0 == 0x80 else { return nil }
+                cp = UInt32(b0 & 0x07) << 18 | UInt32(b1 & 0x3F) << 12 | UInt32(b2 & 0x3F) << 6 | UInt32(b3 & 0x3F)
+                guard cp >= 0x10000, cp <= 0x10FFFF else { return nil }
+                len = 4
+            } else {
+                return nil
+            }
+            if cp < 0x10000 {
+                u16[o] = UInt16(cp); off[o] = Int32(i); o += 1
+            } else {
+                let v = cp - 0x10000
+                u16[o] = UInt16(0xD800 + (v >> 10)); off[o] = Int32(i)
+                u16[o + 1] = UInt16(0xDC00 + (v & 0x3FF)); off[o + 1] = Int32(i)
+                o += 2
+            }
+            i += len
+        }
+        off[o] = Int32(n)
+        return o
     }
 
     static func decodeGB18030(_ bytes: UnsafeRawBufferPointer) throws -> DecodedText {

@@ -23,6 +23,17 @@ public struct NormalizedText: Sendable {
     public var string: String { UTF16Scalar.string(text) }
 }
 
+/// Normalised text held in a normaliser's buffers (see ``Normalizer/withNormalized(_:_:)``): the
+/// same fields as ``NormalizedText``, valid only inside the call that provides it.
+public struct NormalizedView {
+    /// The normalised text, UTF-16.
+    public let text: UnsafeBufferPointer<UInt16>
+    /// `origStart[i] ..< origEnd[i]` is the original byte range that produced `text[i]`.
+    public let origStart: UnsafeBufferPointer<Int32>
+    /// See `origStart`.
+    public let origEnd: UnsafeBufferPointer<Int32>
+}
+
 /// NFKC_Casefold + Traditional→Simplified through ICU, applied chunk by chunk (a chunk is a
 /// character plus the combining characters that follow it), with a per-instance cache so
 /// each distinct character costs one ICU call. Not thread-safe: use one per thread.
@@ -38,7 +49,7 @@ public final class Normalizer {
     private var astral: [UInt32: [UInt16]] = [:]
     private var scratch: [UInt16] = []
     /// Output being built by `normalize` (text units and their original byte ranges), kept from
-    /// call to call; the result is copied out into arrays.
+    /// call to call; the result is copied out into arrays, or lent out by `withNormalized`.
     private var outText: UnsafeMutablePointer<UInt16>
     private var outStart: UnsafeMutablePointer<Int32>
     private var outEnd: UnsafeMutablePointer<Int32>
@@ -98,6 +109,25 @@ public final class Normalizer {
 
     /// Normalises decoded text, keeping original byte ranges.
     public func normalize(_ d: DecodedText) -> NormalizedText {
+        let count = fill(d)
+        var out = NormalizedText()
+        out.text = Array(UnsafeBufferPointer(start: outText, count: count))
+        out.origStart = Array(UnsafeBufferPointer(start: outStart, count: count))
+        out.origEnd = Array(UnsafeBufferPointer(start: outEnd, count: count))
+        return out
+    }
+
+    /// Runs `body` with the normalised form of `d` in the normaliser's own buffers, without
+    /// copying it out: `body` must neither keep the view nor use this normaliser.
+    public func withNormalized<T>(_ d: DecodedText, _ body: (NormalizedView) throws -> T) rethrows -> T {
+        let count = fill(d)
+        return try body(NormalizedView(text: UnsafeBufferPointer(start: outText, count: count),
+                                       origStart: UnsafeBufferPointer(start: outStart, count: count),
+                                       origEnd: UnsafeBufferPointer(start: outEnd, count: count)))
+    }
+
+    /// Normalises `d` into the output buffers; returns the number of units.
+    private func fill(_ d: DecodedText) -> Int {
         let n = d.utf16.count
         if outCapacity < n + 2 { growOutput(n + 2, keeping: 0) }
         var text = outText, origStart = outStart, origEnd = outEnd
@@ -164,11 +194,7 @@ public final class Normalizer {
                 }
             }
         }
-        var out = NormalizedText()
-        out.text = Array(UnsafeBufferPointer(start: text, count: count))
-        out.origStart = Array(UnsafeBufferPointer(start: origStart, count: count))
-        out.origEnd = Array(UnsafeBufferPointer(start: origEnd, count: count))
-        return out
+        return count
     }
 
     /// Emits every scalar of a mapped chunk.

@@ -39,9 +39,7 @@ public enum Zstd {
     /// writer). Throws `IndexError.corrupt(file:detail:)` naming `file` for invalid frames, size
     /// mismatches, and `expectedSize` outside `0...maxDecompressedSize`.
     public static func decompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int, file: String) throws -> [UInt8] {
-        guard expectedSize >= 0 && expectedSize <= maxDecompressedSize else {
-            throw IndexError.corrupt(file: file, detail: "implausible decompressed size \(expectedSize)")
-        }
+        try checkPlausible(expectedSize, file: file)
         // One spare byte lets an over-long frame decode far enough to be reported as a size mismatch
         // and keeps the destination pointer non-null for empty content.
         var result: Int = 0
@@ -56,6 +54,13 @@ public enum Zstd {
     /// Decompresses `bytes` to exactly `expectedSize` bytes.
     public static func decompress(_ bytes: [UInt8], expectedSize: Int, file: String) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try decompress($0, expectedSize: expectedSize, file: file) }
+    }
+
+    /// Throws `IndexError.corrupt` naming `file` for a decompressed size outside `0...maxDecompressedSize`.
+    static func checkPlausible(_ size: Int, file: String) throws {
+        guard size >= 0 && size <= maxDecompressedSize else {
+            throw IndexError.corrupt(file: file, detail: "implausible decompressed size \(size)")
+        }
     }
 
     /// Throws `IndexError.corrupt` naming `file` unless a decompression returned exactly `expectedSize` bytes.
@@ -143,22 +148,5 @@ extension Zstd {
             if let failure { throw IndexError.badInput(path: "(zstd)", reason: "compression failed: \(errorName(failure))") }
             return out
         }
-    }
-
-    /// Decompresses `frame` with a decompression context `dctx` and digested dictionary `ddict`
-    /// (nil: none) to exactly `expectedSize` bytes; errors as ``decompress(_:expectedSize:file:)``.
-    static func decompress(_ frame: UnsafeRawBufferPointer, dctx: OpaquePointer, ddict: OpaquePointer?,
-                           expectedSize: Int, file: String) throws -> [UInt8] {
-        guard expectedSize >= 0 && expectedSize <= maxDecompressedSize else {
-            throw IndexError.corrupt(file: file, detail: "implausible decompressed size \(expectedSize)")
-        }
-        var result = 0
-        let out = [UInt8](unsafeUninitializedCapacity: expectedSize + 1) { dst, written in
-            result = ddict.map { ZSTD_decompress_usingDDict(dctx, dst.baseAddress, dst.count, frame.baseAddress, frame.count, $0) }
-                ?? ZSTD_decompressDCtx(dctx, dst.baseAddress, dst.count, frame.baseAddress, frame.count)
-            written = ZSTD_isError(result) != 0 ? 0 : result
-        }
-        try checkDecompressed(result, expectedSize: expectedSize, file: file)
-        return out
     }
 }

@@ -204,25 +204,33 @@ public struct DocStoreReader {
 
     /// The original bytes of a document stored at `block`/`offset` with `size` bytes.
     public func document(block: UInt32, offset: UInt32, size: UInt64) throws -> [UInt8] {
-        try extract(from: decompressBlock(block), offset: offset, size: size)
+        try withDocument(block: block, offset: offset, size: size) { Array($0) }
     }
 
-    /// A document's bytes cut from its uncompressed block, range-checked.
-    func extract(from raw: [UInt8], offset: UInt32, size: UInt64) throws -> [UInt8] {
-        guard size <= UInt64(raw.count), UInt64(offset) <= UInt64(raw.count) - size else {
+    /// Runs `body` with the first `limit` bytes of a document (all of it when it is shorter),
+    /// decompressed into a buffer the reader reuses: `body` must not keep the pointer. Only the
+    /// block's bytes up to the document's (or the prefix's) end are decompressed when the
+    /// rest would cost at least one more zstd block (128 KiB); blocks are decompressed whole
+    /// otherwise (a zstd block is decoded in one piece).
+    public func withDocument<T>(block: UInt32, offset: UInt32, size: UInt64, limit: Int = .max,
+                                _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        let (frame, rlen, dict) = try compressedBlock(Int(block))
+        guard size <= UInt64(rlen), UInt64(offset) <= UInt64(rlen) - size else {
             throw IndexError.corrupt(file: file, detail: "document range outside its store block")
         }
-        if offset == 0 && Int(size) == raw.count { return raw }
-        return Array(raw[Int(offset)..<Int(offset) + Int(size)])
+        let ddict = dict == 0 ? nil : try decoder.ddict(Int(dict) - 1, of: self)
+        let end = Int(offset) + Int(min(size, UInt64(max(0, limit))))
+        return try decoder.withContext(file: file) { ctx in
+            let raw = Int(rlen) - end >= StoreDecoder.partialSavings
+                ? try ctx.decompressPrefix(frame, ddict: ddict, count: end, file: file)
+                : try ctx.decompress(frame, ddict: ddict, expectedSize: Int(rlen), file: file)
+            return try body(UnsafeRawBufferPointer(rebasing: raw[Int(offset)..<end]))
+        }
     }
 
     /// The whole uncompressed block `block`.
     func decompressBlock(_ block: UInt32) throws -> [UInt8] {
-        let (frame, rlen, dict) = try compressedBlock(Int(block))
-        let ddict = dict == 0 ? nil : try decoder.ddict(Int(dict) - 1, of: self)
-        return try decoder.withDCtx(file: file) { dctx in
-            try Zstd.decompress(frame, dctx: dctx, ddict: ddict, expectedSize: Int(rlen), file: file)
-        }
+        try withDocument(block: block, offset: 0, size: UInt64(try compressedBlock(Int(block)).1)) { Array($0) }
     }
 
     /// Block `b`'s compressed bytes, uncompressed length and dictionary number (0: none; the one
@@ -267,18 +275,21 @@ public struct DocStoreReader {
 }
 
 /// The zstd state a store reader needs: one digested dictionary per dictionary (made on first
-/// use, referencing the mapped bytes) and a pool of decompression contexts, so that concurrent
-/// readers (the server) do not wait for each other. Freed with the segment reader.
+/// use, referencing the mapped bytes) and a pool of decompression contexts with their output
+/// buffers, so that concurrent readers (the server) do not wait for each other and a document
+/// costs no allocation. Freed with the segment reader.
 final class StoreDecoder: @unchecked Sendable {
     private let lock = NSLock()
     private var ddicts: [OpaquePointer?]
-    private var dctxs: [OpaquePointer] = []
+    private var contexts: [Context] = []
+
+    /// Uncompressed bytes past the needed ones from which a block is decompressed only up to them.
+    static let partialSavings = 128 << 10
 
     init(dictCount: Int) { ddicts = Array(repeating: nil, count: dictCount) }
 
     deinit {
         for d in ddicts { if let d { ZSTD_freeDDict(d) } }
-        for c in dctxs { ZSTD_freeDCtx(c) }
     }
 
     /// Dictionary `k` of `reader`, digested.
@@ -295,19 +306,93 @@ final class StoreDecoder: @unchecked Sendable {
         return d
     }
 
-    /// Runs `body` with a decompression context taken from the pool (made when the pool is empty).
-    func withDCtx<T>(file: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+    /// Runs `body` with a context taken from the pool (made when the pool is empty).
+    func withContext<T>(file: String, _ body: (Context) throws -> T) throws -> T {
         lock.lock()
-        let pooled = dctxs.popLast()
+        let pooled = contexts.popLast()
         lock.unlock()
-        guard let dctx = pooled ?? ZSTD_createDCtx() else {
-            throw IndexError.badInput(path: file, reason: "cannot create a zstd decompression context")
-        }
+        let ctx = try pooled ?? Context(file: file)
         defer {
+            ctx.trim()
             lock.lock()
-            dctxs.append(dctx)
+            contexts.append(ctx)
             lock.unlock()
         }
-        return try body(dctx)
+        return try body(ctx)
+    }
+
+    /// A decompression context and the buffer it decompresses into.
+    final class Context {
+        private let dctx: OpaquePointer
+        private var buffer: UnsafeMutableRawBufferPointer
+
+        /// Largest buffer kept between uses; a larger one (for a large document) is freed after it.
+        static let keptCapacity = 256 << 10
+
+        init(file: String) throws {
+            guard let d = ZSTD_createDCtx() else {
+                throw IndexError.badInput(path: file, reason: "cannot create a zstd decompression context")
+            }
+            dctx = d
+            buffer = .allocate(byteCount: 64 << 10, alignment: 16)
+        }
+
+        deinit {
+            ZSTD_freeDCtx(dctx)
+            buffer.deallocate()
+        }
+
+        /// Frees an oversized buffer.
+        func trim() {
+            if buffer.count > Self.keptCapacity {
+                buffer.deallocate()
+                buffer = .allocate(byteCount: 64 << 10, alignment: 16)
+            }
+        }
+
+        private func reserve(_ n: Int) {
+            if buffer.count < n {
+                buffer.deallocate()
+                buffer = .allocate(byteCount: n, alignment: 16)
+            }
+        }
+
+        /// `frame` decompressed whole (with digested dictionary `ddict`, nil: none) to exactly
+        /// `expectedSize` bytes; valid until the next use of the context. Errors as
+        /// ``Zstd/decompress(_:expectedSize:file:)``.
+        func decompress(_ frame: UnsafeRawBufferPointer, ddict: OpaquePointer?, expectedSize: Int, file: String) throws -> UnsafeRawBufferPointer {
+            try Zstd.checkPlausible(expectedSize, file: file)
+            // One spare byte lets an over-long frame decode far enough to be reported as a size mismatch.
+            reserve(expectedSize + 1)
+            let dst = buffer.baseAddress, cap = expectedSize + 1
+            let result = ddict.map { ZSTD_decompress_usingDDict(dctx, dst, cap, frame.baseAddress, frame.count, $0) }
+                ?? ZSTD_decompressDCtx(dctx, dst, cap, frame.baseAddress, frame.count)
+            try Zstd.checkDecompressed(result, expectedSize: expectedSize, file: file)
+            return UnsafeRawBufferPointer(rebasing: buffer[0..<expectedSize])
+        }
+
+        /// The first `count` bytes `frame` decompresses to (streaming, stopping once they are
+        /// out); valid until the next use of the context.
+        func decompressPrefix(_ frame: UnsafeRawBufferPointer, ddict: OpaquePointer?, count: Int, file: String) throws -> UnsafeRawBufferPointer {
+            try Zstd.checkPlausible(count, file: file)
+            reserve(max(count, 1))
+            ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters)
+            // Leave no dictionary attached for the one-shot calls that follow.
+            defer { ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters) }
+            if let ddict { ZSTD_DCtx_refDDict(dctx, ddict) }
+            var input = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
+            var output = ZSTD_outBuffer(dst: buffer.baseAddress, size: count, pos: 0)
+            while output.pos < count {
+                let before = (input.pos, output.pos)
+                let r = ZSTD_decompressStream(dctx, &output, &input)
+                if ZSTD_isError(r) != 0 {
+                    throw IndexError.corrupt(file: file, detail: "zstd block does not decompress: \(Zstd.errorName(r))")
+                }
+                if output.pos < count && (r == 0 || (input.pos, output.pos) == before) {
+                    throw IndexError.corrupt(file: file, detail: "zstd block ends before \(count) bytes")
+                }
+            }
+            return UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        }
     }
 }

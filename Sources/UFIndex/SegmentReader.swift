@@ -146,8 +146,15 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The original bytes of local document `doc` (one small store block is decompressed).
     public func original(_ doc: Int) throws -> [UInt8] {
+        try withOriginal(doc) { bytes, _ in Array(bytes) }
+    }
+
+    /// Runs `body` with the first `limit` original bytes of local document `doc` (all of them when
+    /// it is shorter) and its metadata, without copying the bytes out of the store's buffer: `body`
+    /// must not keep the pointer.
+    public func withOriginal<T>(_ doc: Int, limit: Int = .max, _ body: (UnsafeRawBufferPointer, DocumentInfo) throws -> T) throws -> T {
         let (info, block, offset) = try docs.info(doc)
-        return try store.document(block: block, offset: offset, size: info.size)
+        return try store.withDocument(block: block, offset: offset, size: info.size, limit: limit) { try body($0, info) }
     }
 }
 

@@ -59,6 +59,10 @@ public final class Searcher {
     public let analyzer: Analyzer
     /// How many documents the last `run` scored exactly (the rest were pruned by block bounds).
     public internal(set) var lastScoredCount = 0
+    /// The light units of the last document highlighted (kept for their storage).
+    var highlightUnits: [Highlighter.LightUnit] = []
+    /// The highlighter's patterns of the last plan whose hits were detailed.
+    var patternCache: (sequences: [String], patterns: [Highlighter.Pattern])?
 
     /// A searcher over `snapshot`.
     public init(snapshot: IndexSnapshot, analyzer: Analyzer? = nil) throws {
@@ -279,34 +283,94 @@ extension Searcher {
         return (try snapshot.segments[s].info(l), try snapshot.segments[s].original(l))
     }
 
+    /// The prefix of a long document that snippets alone look at first.
+    static let snippetPrefix = 16_384
+    /// Shorter prefixes of a UTF-8 document tried before, in bytes (cut near these lengths).
+    static let shortPrefixes = [1024, 4096]
+    /// Longer prefixes of a UTF-8 document tried before the whole text, when the first 16 KiB
+    /// hold too few matches.
+    static let longPrefixes = [65_536, 262_144]
+
     /// Matches and snippets of a stored document for the positive terms of `plan`. Without
-    /// `allMatches`, only the start of a long document is read when it holds enough matches for
-    /// the snippets (`matches` then lists those only).
+    /// `allMatches`, only the start of a document is read when it settles the snippets (the
+    /// same as the whole text's), or when a long document's first 16 KiB hold enough matches
+    /// for them; `matches` then lists those in the part read.
     public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80, allMatches: Bool = true) throws -> HitDetail {
-        guard let (_, bytes) = try document(id: id) else { return HitDetail(matches: [], snippets: []) }
-        if !allMatches && bytes.count > 16_384 {
-            // A UTF-8 prefix cut at a character boundary; GB18030 or too few matches: the whole text.
-            var end = 16_384
-            while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
-            if let head = try? bytes[0..<end].withUnsafeBytes({ try DecodedText.decode($0) }), head.encoding == .utf8 {
+        guard let (s, l) = snapshot.locate(id), !snapshot.segments[s].isDeleted(l) else { return HitDetail(matches: [], snippets: []) }
+        let segment = snapshot.segments[s]
+        if !allMatches {
+            var utf8Size = 0  // the document's size when it is UTF-8
+            // The prefix, and one byte more to tell whether it ends inside a character.
+            let head = try segment.withOriginal(l, limit: Self.snippetPrefix + 1) { bytes, info -> HitDetail? in
+                if info.encoding == .utf8 {
+                    utf8Size = Int(info.size)
+                    if let d = detailFromPrefixes(bytes, limits: Self.shortPrefixes, plan: plan, snippets: count, width: width) { return d }
+                }
+                guard info.size > Self.snippetPrefix else { return try detail(bytes: bytes, plan: plan, snippets: count, width: width) }
+                // A UTF-8 prefix cut at a character boundary; GB18030 or too few matches: the whole text.
+                var end = Self.snippetPrefix
+                while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                guard let head = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end])), head.encoding == .utf8 else { return nil }
                 let d = detail(decoded: head, plan: plan, snippets: count, width: width)
-                if d.matches.count >= count || plan.positiveSequences.isEmpty { return d }
+                return d.matches.count >= count || plan.positiveSequences.isEmpty ? d : nil
+            }
+            if let head { return head }
+            for limit in Self.longPrefixes where limit < utf8Size {
+                let d = try segment.withOriginal(l, limit: limit + 1) { bytes, _ in
+                    detailFromPrefixes(bytes, limits: [limit], plan: plan, snippets: count, width: width)
+                }
+                if let d { return d }
             }
         }
-        return try detail(bytes: bytes, plan: plan, snippets: count, width: width)
+        return try segment.withOriginal(l) { bytes, _ in try detail(bytes: bytes, plan: plan, snippets: count, width: width) }
+    }
+
+    /// The snippets of UTF-8 text `bytes` (or of the text it starts) when a prefix of it cut near
+    /// one of `limits` settles them (see
+    /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:)``), else nil.
+    func detailFromPrefixes(_ bytes: UnsafeRawBufferPointer, limits: [Int], plan: QueryPlan, snippets count: Int, width: Int) -> HitDetail? {
+        guard count > 0 else { return nil }
+        let patterns = highlightPatterns(plan)
+        for limit in limits where limit < bytes.count {
+            guard let cut = Highlighter.prefixCut(bytes, near: limit),
+                  let decoded = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<cut])), decoded.encoding == .utf8
+            else { continue }
+            let d: HitDetail? = analyzer.normalizer.withNormalized(decoded) { norm in
+                let (m, n) = Highlighter.matches(normalized: norm, patterns: patterns, units: &highlightUnits)
+                return Highlighter.prefixDetail(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
+                                                patterns: patterns, matches: m, width: width, count: count)
+            }
+            if let d { return d }
+        }
+        return nil
     }
 
     /// Matches and snippets of some original bytes for the positive terms of `plan`.
     public func detail(bytes: [UInt8], plan: QueryPlan, snippets count: Int = 2, width: Int = 80) throws -> HitDetail {
-        detail(decoded: try bytes.withUnsafeBytes { try DecodedText.decode($0) }, plan: plan, snippets: count, width: width)
+        try bytes.withUnsafeBytes { try detail(bytes: $0, plan: plan, snippets: count, width: width) }
+    }
+
+    /// Matches and snippets of some original bytes for the positive terms of `plan`.
+    func detail(bytes: UnsafeRawBufferPointer, plan: QueryPlan, snippets count: Int, width: Int) throws -> HitDetail {
+        detail(decoded: try DecodedText.decode(bytes), plan: plan, snippets: count, width: width)
     }
 
     /// Matches and snippets of decoded text (offsets refer to the bytes it was decoded from).
     func detail(decoded: DecodedText, plan: QueryPlan, snippets count: Int, width: Int) -> HitDetail {
-        let norm = analyzer.normalizer.normalize(decoded)
-        let h = Highlighter(normalizer: analyzer.normalizer)
-        let m = h.matches(normalized: norm, sequences: plan.positiveSequences.map(\.normalized))
-        return HitDetail(matches: m, snippets: h.snippets(decoded: decoded, matches: m, width: width, count: count))
+        let patterns = highlightPatterns(plan)
+        let m = analyzer.normalizer.withNormalized(decoded) {
+            Highlighter.matches(normalized: $0, patterns: patterns, units: &highlightUnits).ranges
+        }
+        return HitDetail(matches: m, snippets: Highlighter.snippets(decoded: decoded, matches: m, width: width, count: count))
+    }
+
+    /// The highlighter's patterns of the positive sequences of `plan`, made once for the hits of a query.
+    func highlightPatterns(_ plan: QueryPlan) -> [Highlighter.Pattern] {
+        let sequences = plan.positiveSequences.map(\.normalized)
+        if let cached = patternCache, cached.sequences == sequences { return cached.patterns }
+        let patterns = sequences.map { Highlighter.Pattern($0, normalizer: analyzer.normalizer) }
+        patternCache = (sequences, patterns)
+        return patterns
     }
 }
 

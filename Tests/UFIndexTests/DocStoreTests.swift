@@ -73,6 +73,34 @@ struct DocStoreTests {
         }
     }
 
+    /// A prefix of a large document is decompressed only as far as needed (streaming), and the same
+    /// context then still decompresses other blocks whole, with or without their dictionary.
+    @Test func prefixesOfLargeDocuments() throws {
+        try withTempDir { dir in
+            let big = storeDocuments(count: 1, seed: 9, meanBytes: 400_000)[0] + Array(repeating: 0x42, count: 300_000)
+            let docs = storeDocuments(count: 700, seed: 10) + [big] + storeDocuments(count: 3, seed: 11)
+            let (path, locs) = try writeStore(docs, dir: dir)
+            try withStore(path) { r in
+                let i = docs.count - 4
+                for limit in [0, 1, 16_385, 200_000, big.count - 1, big.count, .max] {
+                    let prefix = try r.withDocument(block: locs[i].block, offset: locs[i].offset, size: UInt64(big.count), limit: limit) { Array($0) }
+                    #expect(prefix == Array(big.prefix(limit)), "limit \(limit)")
+                    for j in [0, i - 1, i + 1] {
+                        #expect(try r.document(block: locs[j].block, offset: locs[j].offset, size: UInt64(docs[j].count)) == docs[j])
+                    }
+                }
+            }
+            // Without a dictionary too.
+            let (plain, plainLocs) = try writeStore([big], dir: dir, name: "plain")
+            try withStore(plain) { r in
+                #expect(r.dictCount == 0)
+                let prefix = try r.withDocument(block: plainLocs[0].block, offset: 0, size: UInt64(big.count), limit: 1000) { Array($0) }
+                #expect(prefix == Array(big.prefix(1000)))
+                #expect(try r.document(block: plainLocs[0].block, offset: 0, size: UInt64(big.count)) == big)
+            }
+        }
+    }
+
     @Test func smallStoresTrainAtFlushOrGoWithout() throws {
         try withTempDir { dir in
             // Enough text for a dictionary, trained when the store is written.

@@ -71,6 +71,112 @@ struct MatchingSemantics {
         #expect(try ix.names("2021年") == ["b.txt"])
     }
 
+    /// Matches are byte ranges of the original text (whole Latin tokens, across Traditional forms
+    /// and whitespace between Han); without `allMatches`, a long document's start does for the
+    /// snippet when it holds a match, and the whole text is read otherwise.
+    @Test func detailFindsMatchesInOriginalBytes() throws {
+        let filler = String(repeating: "无关的内容。", count: 9000)  // 162 KB: past the prefix, and read in part
+        let ix = try TestIndex([
+            ("a.txt", "Linux内核 linuxx 内核 LINUX 内核。统一 战线"),
+            ("b.txt", filler + "统一战线"),
+            ("c.txt", "統一戰線" + filler + "统一战线"),
+        ])
+        func detail(_ q: String, _ name: String, allMatches: Bool = true, snippets: Int = 2) throws -> HitDetail {
+            var o = SearchOptions()
+            o.all = true
+            let r = try ix.searcher.search(q, options: o)
+            let id = try #require(r.hits.first { $0.info.path.hasSuffix("/" + name) }?.id)
+            return try ix.searcher.detail(id: id, plan: r.plan, snippets: snippets, allMatches: allMatches)
+        }
+        #expect(try detail("\"linux 内核\"", "a.txt").matches == [0..<11, 26..<38])
+        #expect(try detail("统一战线", "a.txt").matches == [41..<54])
+        let f = filler.utf8.count
+        #expect(try detail("统一战线", "b.txt", allMatches: false).matches == [f..<f + 12])
+        #expect(try detail("统一战线", "b.txt", allMatches: false, snippets: 1).plainSnippet == "…统一战线")
+        #expect(try detail("统一战线", "c.txt").matches == [0..<12, f + 12..<f + 24])
+        #expect(try detail("统一战线", "c.txt", allMatches: false, snippets: 1).matches == [0..<12])
+        #expect(try detail("统一战线", "c.txt", allMatches: false, snippets: 1).plainSnippet
+            == (try detail("统一战线", "c.txt", snippets: 1).plainSnippet))
+    }
+
+    /// Snippets settled by a short prefix of a document are those of the whole text: random
+    /// documents of at most 16 KiB (read whole without `allMatches`) with matches near the
+    /// prefixes' cuts, Latin runs, line breaks, spaces between Han and Traditional forms.
+    @Test func prefixSnippetsAreTheWholeTextsSnippets() throws {
+        let pieces = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "工作", "。", "，", "\n", " ", "Linux", "linux内核", "内核",
+                      "UTF-8", "ＵＴＦ－８", "2021年", "宗教中国化", "方向", "；", "abc", "统一统一战线战线", "线统"]
+        var rng = SplitMix64(seed: 12)
+        let docs = (0..<40).map { i -> (String, String) in
+            var text = ""
+            let target = Int.random(in: 200...16_000, using: &rng)
+            while text.utf8.count < target { text += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            while text.utf8.count > 16_384 { text.removeLast() }
+            return ("d\(i).txt", text)
+        }
+        let ix = try TestIndex(docs)
+        var settledEarly = 0
+        for q in ["统一战线", "linux 内核", "\"linux 内核\"", "utf-8", "工作 方向", "线统", "统一 战线", "abc", "中国化 OR 2021年"] {
+            var o = SearchOptions()
+            o.all = true
+            let r = try ix.searcher.search(q, options: o)
+            for h in r.hits {
+                for count in [1, 2] {
+                    let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
+                    let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
+                    #expect(part.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
+                    #expect(part.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    if part.matches.count < whole.matches.count { settledEarly += 1 }
+                }
+            }
+        }
+        #expect(settledEarly > 50)  // the prefixes were used
+    }
+
+    /// At every place a prefix may be cut, snippets it settles are the whole text's, and the
+    /// matches it returns start the whole text's: matches across the cut, just before it, merged
+    /// with one across it, windows reaching it.
+    @Test func prefixDetailAgreesWithTheWholeTextAtEveryCut() throws {
+        let n = try Normalizer()
+        let pieces = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "战线统一", "工作", "。", "，", "\n", " ", "Linux", "linux内核",
+                      "内核", "UTF-8", "ＵＴＦ－８", "线统", "统一统一战线战线", "abc", "；"]
+        let queries = [["统一战线"], ["linux", "内核"], ["linux 内核"], ["utf-8"], ["统一战线", "战线统一"], ["线统"], ["统一战线统一"]]
+        var rng = SplitMix64(seed: 13)
+        var settled = 0
+        var units = [Highlighter.LightUnit]()
+        for _ in 0..<25 {
+            var text = ""
+            let target = Int.random(in: 300...700, using: &rng)
+            while text.utf8.count < target { text += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            let bytes = Array(text.utf8)
+            let whole = try bytes.withUnsafeBytes { try DecodedText.decode($0) }
+            for q in queries {
+                let patterns = q.map { Highlighter.Pattern($0, normalizer: n) }
+                let all = n.withNormalized(whole) { Highlighter.matches(normalized: $0, patterns: patterns, units: &units).ranges }
+                let expected = [1, 2].map { Highlighter.snippets(decoded: whole, matches: all, width: 40, count: $0) }
+                try bytes.withUnsafeBytes { raw in
+                    for cut in 2..<bytes.count - 1 where Highlighter.prefixCut(raw, near: cut) == cut {
+                        let prefix = try DecodedText.decode(UnsafeRawBufferPointer(rebasing: raw[0..<cut]))
+                        let found = n.withNormalized(prefix) { norm in
+                            let (m, c) = Highlighter.matches(normalized: norm, patterns: patterns, units: &units)
+                            return [1, 2].map {
+                                Highlighter.prefixDetail(decoded: prefix, normalized: norm, units: units, unitCount: c,
+                                                         patterns: patterns, matches: m, width: 40, count: $0)
+                            }
+                        }
+                        for (k, d) in found.enumerated() {
+                            guard let d else { continue }
+                            settled += 1
+                            #expect(d.snippets.map { $0.map(\.text) } == expected[k].map { $0.map(\.text) }, "\(q) cut \(cut) in \(text)")
+                            #expect(d.snippets.map { $0.map(\.isMatch) } == expected[k].map { $0.map(\.isMatch) }, "\(q) cut \(cut)")
+                            #expect(Array(all.prefix(d.matches.count)) == d.matches, "\(q) cut \(cut)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(settled > 1000)
+    }
+
     @Test func booleanOperatorsAndFilters() throws {
         let ix = try TestIndex(Self.docs)
         #expect(try ix.names("宗教 统一战线") == ["a.txt"])
