@@ -1,4 +1,7 @@
 import Collections
+import Dispatch
+import Foundation
+import Synchronization
 import UFIndex
 
 /// Top-k search for a query that is one run or an AND of runs, verifying positions only where
@@ -41,6 +44,133 @@ extension Searcher {
             }
             knownTotal = n
         }
+        // Segments are claimed one at a time by this thread and, with `threads` > 1, by helper
+        // threads; each thread keeps its own heap and count over the segments it claims, and
+        // the heaps merge into one ranking (the same as one heap's: ties break on the id). A
+        // small query is usually done before a helper wakes up, which then finds nothing left.
+        let work = SliceWork(segmentCount: snapshot.segments.count, threads: options.threads)
+        let run = { [self] (thread: Int, opened: ((Int) -> Void)?) in
+            work.results[thread] = Result {
+                try self.searchSlice(work, opened: opened, sequences: sequences, matchers: matchers, stats: stats, k: k,
+                                     countLimit: knownTotal == nil ? limit : 0)
+            }
+        }
+        // Helpers are called only when the first segment's rarest list promises enough
+        // candidates: waking a thread costs more than a small query.
+        var called = work.results.count == 1
+        let callHelpers = { (candidates: Int) in
+            guard !called else { return }
+            called = true
+            guard candidates * work.segmentCount >= options.parallelMinimumCandidates else { return }
+            for t in 1..<work.results.count {
+                DispatchQueue.global().async {
+                    if work.begin() { run(t, nil) }
+                    work.end()
+                }
+            }
+        }
+        run(0, callHelpers)
+        work.waitForHelpers()
+        let parts = try work.results.compactMap { try $0?.get() }
+        var heap = Heap<Candidate>()
+        for part in parts {
+            for c in part.heap.unordered {
+                if heap.count < k { heap.insert(c) } else if let w = heap.min, w < c { _ = heap.replaceMin(with: c) }
+            }
+        }
+        let total = parts.reduce(0) { $0 + $1.total }
+        let exact = parts.allSatisfy(\.exact)
+        lastScoredCount = parts.reduce(0) { $0 + $1.scored }
+        var r = SearchResults(total: knownTotal ?? total, hits: try page(&heap, offset: options.offset), plan: plan)
+        r.totalIsExact = knownTotal != nil || exact
+        return r
+    }
+
+    /// One slice's top k, how many matches it counted, whether that count is exact, and how
+    /// many documents it scored.
+    struct SliceResult {
+        var heap: Heap<Candidate>
+        var total: Int
+        var exact: Bool
+        var scored: Int
+    }
+
+    /// Segments handed out to the threads of one top-k search, and each thread's result. The
+    /// searching thread waits only for helpers that started while segments were left.
+    final class SliceWork: @unchecked Sendable {
+        private let next = Atomic<Int>(0)
+        /// Matches counted by all threads (the exact count limit is shared).
+        let counted = Atomic<Int>(0)
+        /// The best k-th score any thread's full heap holds, as bits (scores are ≥ 0, whose
+        /// bit patterns order as the values do): no document below it can rank.
+        let floorBits = Atomic<UInt64>(0)
+        /// Segments to search.
+        let segmentCount: Int
+        private let condition = NSCondition()
+        private var active = 0
+        /// Each thread's result (nil: it took no segment); slot 0 is the searching thread's.
+        let results: UnsafeMutableBufferPointer<Result<SliceResult, Error>?>
+
+        init(segmentCount: Int, threads: Int) {
+            self.segmentCount = segmentCount
+            results = .allocate(capacity: max(1, min(threads, segmentCount)))
+            results.initialize(repeating: nil)
+        }
+
+        deinit {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+
+        /// The next unclaimed segment, or nil.
+        func claim() -> Int? {
+            let i = next.add(1, ordering: .relaxed).oldValue
+            return i < segmentCount ? i : nil
+        }
+
+        /// Raises the shared floor to `score` (a thread's k-th best).
+        func raiseFloor(_ score: Double) {
+            let bits = max(0, score).bitPattern
+            var cur = floorBits.load(ordering: .relaxed)
+            while bits > cur {
+                let (exchanged, original) = floorBits.compareExchange(expected: cur, desired: bits, ordering: .relaxed)
+                if exchanged { break }
+                cur = original
+            }
+        }
+
+        /// The shared floor.
+        var floor: Double { Double(bitPattern: floorBits.load(ordering: .relaxed)) }
+
+        /// A helper starts: true when segments are left for it (then the searcher waits for it).
+        func begin() -> Bool {
+            condition.lock()
+            active += 1
+            condition.unlock()
+            return next.load(ordering: .relaxed) < segmentCount
+        }
+
+        /// A helper is done (whether or not it took segments).
+        func end() {
+            condition.lock()
+            active -= 1
+            if active == 0 { condition.broadcast() }
+            condition.unlock()
+        }
+
+        /// Called by the searching thread once every segment is claimed: waits for the helpers
+        /// that began before that (later ones find nothing and touch no result).
+        func waitForHelpers() {
+            condition.lock()
+            while active > 0 { condition.wait() }
+            condition.unlock()
+        }
+    }
+
+    /// Top-k over the segments `next` hands out, counting matches exactly up to `countLimit`
+    /// (0: the count is known elsewhere, skip from the first full heap on).
+    func searchSlice(_ work: SliceWork, opened: ((Int) -> Void)?, sequences: [SequenceQuery], matchers: [SequenceMatcher],
+                     stats: GlobalStats, k: Int, countLimit limit: Int) throws -> SliceResult {
         let needStarts = sequences.count >= 2
         var heap = Heap<Candidate>()
         var total = 0
@@ -52,13 +182,19 @@ extension Searcher {
         var full = false
         var worstScore = -Double.infinity
         var worstID = Int.max
-        for (si, seg) in snapshot.segments.enumerated() {
+        var openedCalled = false
+        while let si = work.claim() {
+            let seg = snapshot.segments[si]
             var cursors = [SequenceCursor]()
             for m in matchers {
                 guard let c = try SequenceCursor(m, segment: seg) else { break }
                 cursors.append(c)
             }
             guard cursors.count == matchers.count else { continue }
+            if !openedCalled, let opened {
+                openedCalled = true
+                opened(cursors.map(\.leadDocFreq).min() ?? 0)
+            }
             var scorer = try SegmentScorer(segment: seg, segmentIndex: si, stats: stats, sequences: sequences, matches: [:])
             let hasDeletions = seg.tombstones != nil
             let base = snapshot.bases[si]
@@ -79,17 +215,21 @@ extension Searcher {
                 target = d == Int32.max - 1 ? Int32.max : d + 1
                 if hasDeletions && seg.isDeleted(Int(d)) { continue }
                 let id = base + Int(d)
-                let counting = knownTotal == nil && total < limit
+                let counting = limit > 0 && work.counted.load(ordering: .relaxed) < limit
+                // What cannot beat this thread's worst hit, or the k-th best of another's, cannot rank.
+                let floor = work.floor
+                let pruning = full || floor > 0
+                func loses(_ b: Double) -> Bool {
+                    b < floor || (full && (b < worstScore || (b == worstScore && id > worstID)))
+                }
                 let dl = scorer.length(d)
                 var words: Double? = nil
-                if !counting && full {
+                if !counting && pruning {
                     // Past the exact count: skip, unverified, what cannot beat the worst hit.
-                    let b = try scorer.upperBound(d)
-                    if b < worstScore || (b == worstScore && id > worstID) { exact = false; continue }
+                    if loses(try scorer.upperBound(d)) { exact = false; continue }
                     let ws = try scorer.wordScore(d, dl: dl, parts: &noParts)
                     for j in 0..<refs.count { bounds[j] = refs[j]._withUnsafeGuaranteedRef { $0.minCoverTf } }
-                    let e = scorer.bound(words: ws, dl: dl, occurrenceBounds: bounds)
-                    if e < worstScore || (e == worstScore && id > worstID) { exact = false; continue }
+                    if loses(scorer.bound(words: ws, dl: dl, occurrenceBounds: bounds)) { exact = false; continue }
                     words = ws
                 }
                 // Verify every run.
@@ -101,10 +241,10 @@ extension Searcher {
                 }
                 guard isMatch else { continue }
                 total += 1
-                if words == nil && full {
+                if counting { work.counted.add(1, ordering: .relaxed) }
+                if words == nil && pruning {
                     // Counted; not scored when its block cannot beat the worst hit.
-                    let b = try scorer.upperBound(d)
-                    if b < worstScore || (b == worstScore && id > worstID) { continue }
+                    if loses(try scorer.upperBound(d)) { continue }
                 }
                 let ws = try words ?? scorer.wordScore(d, dl: dl, parts: &noParts)
                 let score = scorer.score(words: ws, dl: dl)
@@ -119,13 +259,11 @@ extension Searcher {
                     full = true
                     worstScore = w.score
                     worstID = w.id
+                    work.raiseFloor(w.score)
                 }
             }
             withExtendedLifetime(cursors) {}
         }
-        lastScoredCount = scoredCount
-        var r = SearchResults(total: knownTotal ?? total, hits: try page(&heap, offset: options.offset), plan: plan)
-        r.totalIsExact = knownTotal != nil || exact
-        return r
+        return SliceResult(heap: heap, total: total, exact: exact, scored: scoredCount)
     }
 }

@@ -19,8 +19,15 @@ public struct SearchOptions: Sendable {
     /// checking their positions, and the total becomes a lower bound (as Lucene's
     /// `totalHitsThreshold`).
     public var exactTotal = true
-    /// Matches counted exactly before pruning starts, when `exactTotal` is false.
+    /// Matches counted exactly before pruning starts, when `exactTotal` is false (by all the
+    /// search's threads together).
     public var exactCountLimit = 1000
+    /// Threads a top-k search (`exactTotal` false) may use: segments are handed out to them one
+    /// at a time, and each keeps its own heap (matches are counted up to the limit across all).
+    public var threads = 1
+    /// Candidates a query must promise (estimated from its first segment's rarest list) before
+    /// helper threads are woken: waking one costs more than a small query.
+    public var parallelMinimumCandidates = 256
     /// Defaults.
     public init() {}
 }

@@ -126,6 +126,9 @@ final class SequenceCursor {
     /// Number of covering terms.
     var coverCount: Int { m }
 
+    /// Documents in the rarest list that leads: at most this many candidates.
+    var leadDocFreq: Int { lead[0].pointee.df }
+
     /// Opens the pieces of `matcher` in `segment`, choosing covers by the size of their
     /// positions; nil when one of them is absent (no match).
     init?(_ matcher: SequenceMatcher, segment: SegmentReader) throws {

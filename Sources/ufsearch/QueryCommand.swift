@@ -121,8 +121,13 @@ struct QuerySettings {
         // Only --count reports the total on its own; elsewhere it is a footnote, exact up to
         // 1,000 matches and a lower bound past them (so top-k can skip what cannot rank).
         o.exactTotal = count
+        o.threads = Self.searchThreads
         return o
     }
+
+    /// Threads a top-k search uses here: one per core, up to four (segments are searched in
+    /// slices at once; the server keeps one per query, as its pool already uses every core).
+    static let searchThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     func run() throws {
         let matched: Bool = try reportingErrors {

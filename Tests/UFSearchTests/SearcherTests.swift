@@ -369,16 +369,23 @@ struct TopKPruning {
             all.all = true
             let full = try searcher.search(q, options: all)
             for countLimit in [0, 10, 1000] {
+              for threads in [1, 3] {
+                // With threads, segments are searched at once, each thread with its own heap.
                 var o = SearchOptions()
                 o.limit = 7
                 o.exactTotal = false
                 o.exactCountLimit = countLimit
+                o.threads = threads
+                o.parallelMinimumCandidates = 0
                 let top = try searcher.search(q, options: o)
-                #expect(top.hits.map(\.id) == full.hits.prefix(7).map(\.id), "\(q) count limit \(countLimit)")
+                #expect(top.hits.map(\.id) == full.hits.prefix(7).map(\.id), "\(q) count limit \(countLimit) threads \(threads)")
+                #expect(top.hits.map(\.score) == full.hits.prefix(7).map(\.score))
                 #expect(top.total <= full.total && (!top.totalIsExact || top.total == full.total))
+                if countLimit >= full.total { #expect(top.totalIsExact && top.total == full.total) }
                 // A run of one bigram matches exactly the documents holding it: its total is
                 // known from the dictionary, exact even when pruning skips documents.
                 if q == "处理" { #expect(top.totalIsExact && top.total == full.total, "count limit \(countLimit)") }
+              }
             }
         }
     }
