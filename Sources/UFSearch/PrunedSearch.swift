@@ -63,10 +63,13 @@ extension Searcher {
             called = true
             guard candidates * work.segmentCount >= options.parallelMinimumCandidates else { return }
             for t in 1..<work.results.count {
-                DispatchQueue.global().async {
+                // A helper still busy with an earlier search's job is not waited for.
+                work.willBegin()
+                let posted = SearchHelpers.shared.post(t - 1) {
                     if work.begin() { run(t, nil) }
                     work.end()
                 }
+                if !posted { work.end() }
             }
         }
         run(0, callHelpers)
@@ -142,12 +145,16 @@ extension Searcher {
         /// The shared floor.
         var floor: Double { Double(bitPattern: floorBits.load(ordering: .relaxed)) }
 
-        /// A helper starts: true when segments are left for it (then the searcher waits for it).
-        func begin() -> Bool {
+        /// A helper is about to be posted (the searcher waits for it from now on).
+        func willBegin() {
             condition.lock()
             active += 1
             condition.unlock()
-            return next.load(ordering: .relaxed) < segmentCount
+        }
+
+        /// A helper starts: true when segments are left for it.
+        func begin() -> Bool {
+            next.load(ordering: .relaxed) < segmentCount
         }
 
         /// A helper is done (whether or not it took segments).
@@ -159,7 +166,7 @@ extension Searcher {
         }
 
         /// Called by the searching thread once every segment is claimed: waits for the helpers
-        /// that began before that (later ones find nothing and touch no result).
+        /// posted (a helper that starts late finds nothing left).
         func waitForHelpers() {
             condition.lock()
             while active > 0 { condition.wait() }

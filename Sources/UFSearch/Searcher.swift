@@ -27,7 +27,7 @@ public struct SearchOptions: Sendable {
     public var threads = 1
     /// Candidates a query must promise (estimated from its first segment's rarest list) before
     /// helper threads are woken: waking one costs more than a small query.
-    public var parallelMinimumCandidates = 256
+    public var parallelMinimumCandidates = 64
     /// Defaults.
     public init() {}
 }
