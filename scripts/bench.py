@@ -528,6 +528,8 @@ def main():
     u["mb_s"] = nbytes / 1e6 / index["wall_s"]
     log("ufsearch query --timings: in-process top-10, best of", REPS)
     u["latency"] = ufsearch_latency(args.bin, idx, queries)
+    log("ufsearch query --timings --threads 1: in-process top-10 on one thread, best of", REPS)
+    u["latency_one_thread"] = ufsearch_latency(args.bin, idx, queries, ("--files", "-n", "10", "--threads", "1"))
     log("ufsearch query --timings --count: every match counted exactly, best of", REPS)
     u["latency_exact_count"] = ufsearch_latency(args.bin, idx, queries, ("--count",))
     inexact = sum(1 for r in u["latency"].get("per_query_total_exact", []) if r is False)
@@ -593,12 +595,19 @@ def main():
             f"{started:%Y-%m-%d %H:%M}, commit {m['commit']}, {m['nproc']} cores ({m['cpu']}), {m['mem_total_gb']} GB "
             f"RAM, load average {report['loadavg_start']} → {report['loadavg_end']}\n")
     le = u.get("latency_exact_count", {})
+    l1 = u.get("latency_one_thread", {})
+    tj = ((report.get("peers") or {}).get("systems") or {}).get("tantivy-jieba")
     notes = ["", "- p50/p99: in-process top-10 search, best of 3 per query (ufsearch: `query --timings`, parse + match + "
              "rank, no snippets; rg: a whole process per query, single-word queries only). ufsearch counts matches "
              "exactly up to 1,000 and then skips, unverified, documents that cannot enter the top 10 (its total becomes "
              f"a lower bound, as Lucene's totalHitsThreshold: {u['latency'].get('queries_total_lower_bound', 0)} of the "
              "queries here); Tantivy (tantivy-py's search, count=True) counts every hit. ufsearch counting every match "
              f"exactly (`query --timings --count`): p50 {f_ms(le.get('p50_ms'))}, p99 {f_ms(le.get('p99_ms'))}.",
+             "- threads: a ranked page hands ufsearch's segments out to up to one thread per core (here "
+             f"{report['machine']['nproc']}); tantivy-py's search runs on one. ufsearch on one thread (`query --timings "
+             f"--threads 1`): p50 {f_ms(l1.get('p50_ms'))}, p99 {f_ms(l1.get('p99_ms'))}"
+             + (f" ({l1['p50_ms'] / tj['p50_ms']:.2f}x and {l1['p99_ms'] / tj['p99_ms']:.2f}x Tantivy + jieba's)"
+                if tj and l1.get('p50_ms') and tj.get('p50_ms') and tj.get('p99_ms') else "") + ".",
              f"- ufsearch index: `ufsearch index` into a fresh directory over the corpus's year folders, wall time; size = "
              f"`bytes.total` ({u['index_bytes'] / 1e6:.1f} MB, document store included) / text. Its CPU time (user + "
              f"sys): {index['cpu_s']:.1f} s, {nbytes / 1e6 / max(index['cpu_s'], 1e-9):.1f} MB per CPU second, on average "

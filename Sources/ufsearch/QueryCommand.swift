@@ -39,6 +39,8 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Colour: always, never or auto (a terminal).") var color: ColorMode = .auto
     @Flag(name: .long, help: ArgumentHelp("With -: add each query's in-process time (top-k search only, in ms) to its lines.", visibility: .hidden))
     var timings = false
+    @Option(name: .long, help: "Threads a ranked page may search segments with; by default one per core, up to 4.")
+    var threads: Int = QuerySettings.defaultThreads
     @Argument(parsing: .allUnrecognized,
               help: "The query (several arguments are joined by spaces, so `query 宗教 -统战` excludes), or - to read one query per line from stdin.")
     var query: [String] = []
@@ -47,13 +49,14 @@ struct QueryCommand: ParsableCommand {
         if query.isEmpty { throw ValidationError("give a query, or - to read queries from stdin") }
         if limit < 0 { throw ValidationError("--limit must be 0 or more") }
         if offset < 0 { throw ValidationError("--offset must be 0 or more") }
+        if threads < 1 { throw ValidationError("--threads must be 1 or more") }
         if [json, files, count].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --files and --count") }
     }
 
     /// The settings parsed.
     var settings: QuerySettings {
         QuerySettings(indexPath: location.path, json: json, files: files, count: count, limit: limit, offset: offset,
-                      all: all, explain: explain, loose: loose, color: color, timings: timings, query: query)
+                      all: all, explain: explain, loose: loose, color: color, timings: timings, threads: threads, query: query)
     }
 
     func run() throws { try settings.run() }
@@ -74,6 +77,7 @@ struct QuerySettings {
     var loose = false
     var color: ColorMode = .auto
     var timings = false
+    var threads = QuerySettings.defaultThreads
     var query: [String] = []
 
     /// Settings for `arguments` (after the program name) when they are `query`, at most one
@@ -103,12 +107,12 @@ struct QuerySettings {
     }
 
     init(indexPath: String, json: Bool, files: Bool, count: Bool, limit: Int, offset: Int, all: Bool, explain: Bool,
-         loose: Bool, color: ColorMode, timings: Bool, query: [String]) {
+         loose: Bool, color: ColorMode, timings: Bool, threads: Int, query: [String]) {
         self.indexPath = indexPath
         self.json = json; self.files = files; self.count = count
         self.limit = limit; self.offset = offset; self.all = all
         self.explain = explain; self.loose = loose; self.color = color
-        self.timings = timings; self.query = query
+        self.timings = timings; self.threads = threads; self.query = query
     }
 
     var options: SearchOptions {
@@ -121,13 +125,14 @@ struct QuerySettings {
         // Only --count reports the total on its own; elsewhere it is a footnote, exact up to
         // 1,000 matches and a lower bound past them (so top-k can skip what cannot rank).
         o.exactTotal = count
-        o.threads = Self.searchThreads
+        o.threads = threads
         return o
     }
 
-    /// Threads a top-k search uses here: one per core, up to four (segments are searched in
-    /// slices at once; the server keeps one per query, as its pool already uses every core).
-    static let searchThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    /// Threads a ranked page uses unless `--threads` says otherwise: one per core, up to four
+    /// (segments are handed out to them; the server keeps one per query, its pool already
+    /// using every core).
+    static let defaultThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     func run() throws {
         let matched: Bool = try reportingErrors {

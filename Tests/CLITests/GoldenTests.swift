@@ -81,6 +81,8 @@ enum GoldenCases {
         GoldenCase(name: "malformed-no-query", args: ["query"]),
         GoldenCase(name: "malformed-100k", args: ["query", String(repeating: "宗教", count: 17_000)]),
         GoldenCase(name: "malformed-options", args: ["query", "--json", "--files", zongjiao]),
+        GoldenCase(name: "malformed-threads", args: ["query", "--threads", "0", zongjiao]),
+        GoldenCase(name: "query-one-thread", args: ["query", "--threads", "1", zongjiao]),
 
         // show.
         GoldenCase(name: "show-gb18030", args: ["show", gbDoc]),
