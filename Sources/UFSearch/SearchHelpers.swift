@@ -38,7 +38,8 @@ final class SearchHelpers: @unchecked Sendable {
                     parked.store(false, ordering: .sequentiallyConsistent)
                     deadline = 0
                 }
-                state.store(3, ordering: .relaxed)
+                // The poster may take the job back meanwhile (`retract`): one of the two wins.
+                guard state.compareExchange(expected: 2, desired: 3, ordering: .acquiring).exchanged else { continue }
                 let j = job
                 job = nil
                 j?()
@@ -67,6 +68,16 @@ final class SearchHelpers: @unchecked Sendable {
             t.name = "ufsearch-helper-\(i)"
             t.start()
         }
+        return true
+    }
+
+    /// Takes back the job posted to helper `i` if its thread has not started it; returns
+    /// whether it did (the job will then never run).
+    func retract(_ i: Int) -> Bool {
+        let h = helpers[i]
+        guard h.state.compareExchange(expected: 2, desired: 1, ordering: .acquiring).exchanged else { return false }
+        h.job = nil
+        h.state.store(0, ordering: .releasing)
         return true
     }
 }
