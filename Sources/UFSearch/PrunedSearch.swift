@@ -58,7 +58,7 @@ extension Searcher {
         // Helpers are called only when the first segment's rarest list promises enough
         // candidates: waking a thread costs more than a small query.
         var called = work.results.count == 1
-        var posted = [Int]()
+        var posted = [(helper: Int, ticket: Int)]()
         let callHelpers = { (candidates: Int) in
             guard !called else { return }
             called = true
@@ -66,8 +66,8 @@ extension Searcher {
             for t in 1..<work.results.count {
                 // A helper still busy with an earlier search's job is not waited for.
                 work.willBegin()
-                if SearchHelpers.shared.post(t - 1, { if work.begin() { run(t, nil) }; work.end() }) {
-                    posted.append(t - 1)
+                if let ticket = SearchHelpers.shared.post(t - 1, { if work.begin() { run(t, nil) }; work.end() }) {
+                    posted.append((t - 1, ticket))
                 } else {
                     work.end()
                 }
@@ -76,7 +76,7 @@ extension Searcher {
         run(0, callHelpers)
         // Every segment is claimed: a job no helper has started yet is taken back rather than
         // waited for (a parked thread can take tens of microseconds to wake).
-        for h in posted where SearchHelpers.shared.retract(h) { work.end() }
+        for p in posted where SearchHelpers.shared.retract(p.helper, ticket: p.ticket) { work.end() }
         work.waitForHelpers()
         let parts = try work.results.compactMap { try $0?.get() }
         var heap = Heap<Candidate>()

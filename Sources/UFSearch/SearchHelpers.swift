@@ -22,6 +22,8 @@ final class SearchHelpers: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
         /// The posted job (written before `state` becomes 2, taken after the thread sees 2).
         var job: (() -> Void)?
+        /// Which post the job came from (so a poster takes back only its own).
+        var ticket = 0
         let started = Atomic<Bool>(false)
 
         func loop() {
@@ -31,8 +33,7 @@ final class SearchHelpers: @unchecked Sendable {
                     let now = DispatchTime.now().uptimeNanoseconds
                     if deadline == 0 { deadline = now + SearchHelpers.spinNanoseconds }
                     if now < deadline { continue }
-                    // Park. The poster stores the state then reads `parked`; this stores
-                    // `parked` then reads the state: one of the two sees the other.
+                    // Park (see `publish`).
                     parked.store(true, ordering: .sequentiallyConsistent)
                     if state.load(ordering: .sequentiallyConsistent) != 2 { wake.wait() }
                     parked.store(false, ordering: .sequentiallyConsistent)
@@ -54,30 +55,44 @@ final class SearchHelpers: @unchecked Sendable {
         helpers = (0..<count).map { _ in Helper() }
     }
 
-    /// Runs `job` on helper `i` (0-based) unless it is busy with an earlier job; returns
-    /// whether it was handed over.
-    func post(_ i: Int, _ job: @escaping () -> Void) -> Bool {
-        guard i < helpers.count else { return false }
+    /// Runs `job` on helper `i` (0-based) unless it is busy with an earlier job; returns a
+    /// ticket for ``retract(_:ticket:)``, or nil when it was not handed over.
+    func post(_ i: Int, _ job: @escaping () -> Void) -> Int? {
+        guard i < helpers.count else { return nil }
         let h = helpers[i]
-        guard h.state.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged else { return false }
+        guard h.state.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged else { return nil }
         h.job = job
-        h.state.store(2, ordering: .sequentiallyConsistent)
-        if h.parked.load(ordering: .sequentiallyConsistent) { h.wake.signal() }
+        h.ticket &+= 1
+        let ticket = h.ticket
+        publish(h)
         if !h.started.exchange(true, ordering: .relaxed) {
             let t = Thread { h.loop() }
             t.name = "ufsearch-helper-\(i)"
             t.start()
         }
-        return true
+        return ticket
     }
 
-    /// Takes back the job posted to helper `i` if its thread has not started it; returns
-    /// whether it did (the job will then never run).
-    func retract(_ i: Int) -> Bool {
+    /// Takes back the job of `ticket` posted to helper `i` if its thread has not started it;
+    /// returns whether it did (the job will then never run).
+    func retract(_ i: Int, ticket: Int) -> Bool {
         let h = helpers[i]
         guard h.state.compareExchange(expected: 2, desired: 1, ordering: .acquiring).exchanged else { return false }
+        guard h.ticket == ticket else {
+            // Another search's job, posted since ours ran: leave it be.
+            publish(h)
+            return false
+        }
         h.job = nil
         h.state.store(0, ordering: .releasing)
         return true
+    }
+
+    /// Marks helper `h`'s job posted and wakes the thread if it parked. The thread stores
+    /// `parked` then reads the state; this stores the state then reads `parked`: with
+    /// sequentially consistent order, one of the two sees the other.
+    private func publish(_ h: Helper) {
+        h.state.store(2, ordering: .sequentiallyConsistent)
+        if h.parked.load(ordering: .sequentiallyConsistent) { h.wake.signal() }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import UFAnalysis
 import UFIndex
@@ -388,6 +389,48 @@ struct TopKPruning {
               }
             }
         }
+    }
+
+    @Test func concurrentSearchesShareTheHelpers() throws {
+        // Several threads each run threaded top-k searches at once: the process's few helpers
+        // are posted to, found busy, or taken back; every ranking must equal one thread's.
+        var rng = SplitMix64(seed: 11)
+        let words = ["数据", "处理", "活动", "安全", "个人信息", "保护", "。"]
+        var docs = [(String, String)]()
+        for i in 0..<300 {
+            let n = Int(rng.next() % 40) + 3
+            docs.append(("d\(i).txt", (0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined()))
+        }
+        let ix = try TestIndex(docs, segmentsOfOne: false)
+        var options = IndexOptions()
+        options.mergePolicy.segmentsPerTier = Int.max
+        let w = try IndexWriter(path: ix.dir + "/idx", options: options)
+        for i in 0..<6 {
+            let p = ix.dir + "/docs/x\(i).txt"
+            FileManager.default.createFile(atPath: p, contents: Data(String(repeating: "数据处理活动。", count: i + 1).utf8))
+            _ = try w.add(paths: [p])
+        }
+        w.close()
+        let snapshot = try IndexSnapshot.open(ix.dir + "/idx")
+        #expect(snapshot.segments.count >= 7)
+        let queries = ["数据处理", "处理活动", "个人信息 安全", "数据", "保护。"]
+        var one = SearchOptions()
+        one.limit = 5
+        one.exactTotal = false
+        let expected = try queries.map { q in try Searcher(snapshot: snapshot).search(q, options: one).hits.map(\.id) }
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            guard let searcher = try? Searcher(snapshot: snapshot) else { failures.add(1, ordering: .relaxed); return }
+            var o = one
+            o.threads = 3
+            o.parallelMinimumCandidates = 0
+            for i in 0..<100 {
+                let q = (i + t) % queries.count
+                let ids = (try? searcher.search(queries[q], options: o).hits.map(\.id)) ?? []
+                if ids != expected[q] { failures.add(1, ordering: .relaxed) }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
     }
 
     @Test func weakBlocksAreSkipped() throws {
