@@ -44,11 +44,12 @@ extension Searcher {
             }
             knownTotal = n
         }
-        // Segments are claimed one at a time by this thread and, with `threads` > 1, by helper
-        // threads; each thread keeps its own heap and count over the segments it claims, and
-        // the heaps merge into one ranking (the same as one heap's: ties break on the id). A
-        // small query is usually done before a helper wakes up, which then finds nothing left.
-        let work = SliceWork(segmentCount: snapshot.segments.count, threads: options.threads)
+        // Segments (large ones split in parts, one per thread) are claimed one at a time by this
+        // thread and, with `threads` > 1, by helper threads; each thread keeps its own heap and
+        // count over the parts it claims, and the heaps merge into one ranking (the same as one
+        // heap's: ties break on the id).
+        let work = SliceWork(segmentSizes: snapshot.segments.map(\.docCount), threads: options.threads,
+                             splitFrom: options.splitSegmentsFrom)
         let run = { [self] (thread: Int, opened: ((Int) -> Void)?) in
             work.results[thread] = Result {
                 try self.searchSlice(work, opened: opened, sequences: sequences, matchers: matchers, stats: stats, k: k,
@@ -62,7 +63,7 @@ extension Searcher {
         let callHelpers = { (candidates: Int) in
             guard !called else { return }
             called = true
-            guard candidates * work.segmentCount >= options.parallelMinimumCandidates else { return }
+            guard candidates * work.segmentSizes.count >= options.parallelMinimumCandidates else { return }
             for t in 1..<work.results.count {
                 // A helper still busy with an earlier search's job is not waited for.
                 work.willBegin()
@@ -111,16 +112,28 @@ extension Searcher {
         /// The best k-th score any thread's full heap holds, as bits (scores are ≥ 0, whose
         /// bit patterns order as the values do): no document below it can rank.
         let floorBits = Atomic<UInt64>(0)
-        /// Segments to search.
-        let segmentCount: Int
+        /// Each segment's documents.
+        let segmentSizes: [Int]
+        /// The units of work: a segment, or with several threads a large segment's part
+        /// (local documents `lo ..< hi`).
+        let units: [(segment: Int, lo: Int32, hi: Int32)]
         private let condition = NSCondition()
         private var active = 0
         /// Each thread's result (nil: it took no segment); slot 0 is the searching thread's.
         let results: UnsafeMutableBufferPointer<Result<SliceResult, Error>?>
 
-        init(segmentCount: Int, threads: Int) {
-            self.segmentCount = segmentCount
-            results = .allocate(capacity: max(1, min(threads, segmentCount)))
+        init(segmentSizes: [Int], threads: Int, splitFrom: Int) {
+            self.segmentSizes = segmentSizes
+            let t = max(1, threads)
+            var units = [(segment: Int, lo: Int32, hi: Int32)]()
+            for (si, n) in segmentSizes.enumerated() {
+                let parts = t > 1 && n >= max(splitFrom, t) ? t : 1
+                for p in 0..<parts {
+                    units.append((si, Int32(n * p / parts), p + 1 == parts ? Int32.max : Int32(n * (p + 1) / parts)))
+                }
+            }
+            self.units = units
+            results = .allocate(capacity: max(1, min(t, units.count)))
             results.initialize(repeating: nil)
         }
 
@@ -129,10 +142,10 @@ extension Searcher {
             results.deallocate()
         }
 
-        /// The next unclaimed segment, or nil.
-        func claim() -> Int? {
+        /// The next unclaimed unit, or nil.
+        func claim() -> (segment: Int, lo: Int32, hi: Int32)? {
             let i = next.add(1, ordering: .relaxed).oldValue
-            return i < segmentCount ? i : nil
+            return i < units.count ? units[i] : nil
         }
 
         /// Raises the shared floor to `score` (a thread's k-th best).
@@ -158,7 +171,7 @@ extension Searcher {
 
         /// A helper starts: true when segments are left for it.
         func begin() -> Bool {
-            next.load(ordering: .relaxed) < segmentCount
+            next.load(ordering: .relaxed) < units.count
         }
 
         /// A helper is done (whether or not it took segments).
@@ -194,7 +207,7 @@ extension Searcher {
         var worstScore = -Double.infinity
         var worstID = Int.max
         var openedCalled = false
-        while let si = work.claim() {
+        while let (si, lo, hi) = work.claim() {
             let seg = snapshot.segments[si]
             var cursors = [SequenceCursor]()
             for m in matchers {
@@ -212,7 +225,7 @@ extension Searcher {
             // Unretained references: the array keeps the cursors alive, and the hot loop then
             // touches no reference counts.
             let refs = cursors.map { Unmanaged.passUnretained($0) }
-            var target: Int32 = 0
+            var target = lo
             outer: while true {
                 // A candidate of every run.
                 var d = target
@@ -223,6 +236,7 @@ extension Searcher {
                     if c > d { d = c; i = 0; continue }
                     i += 1
                 }
+                if d >= hi { break outer }
                 target = d == Int32.max - 1 ? Int32.max : d + 1
                 if hasDeletions && seg.isDeleted(Int(d)) { continue }
                 let id = base + Int(d)

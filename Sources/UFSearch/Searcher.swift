@@ -28,6 +28,9 @@ public struct SearchOptions: Sendable {
     /// Candidates a query must promise (estimated from its first segment's rarest list) before
     /// helper threads are woken: waking one costs more than a small query.
     public var parallelMinimumCandidates = 64
+    /// With several threads, a segment of at least this many documents is split into one part
+    /// per thread (a merged index is often one large segment).
+    public var splitSegmentsFrom = 8192
     /// Defaults.
     public init() {}
 }

@@ -378,6 +378,7 @@ struct TopKPruning {
                 o.exactCountLimit = countLimit
                 o.threads = threads
                 o.parallelMinimumCandidates = 0
+                o.splitSegmentsFrom = threads == 3 && countLimit == 10 ? 20 : 8192   // parts of segments too
                 let top = try searcher.search(q, options: o)
                 #expect(top.hits.map(\.id) == full.hits.prefix(7).map(\.id), "\(q) count limit \(countLimit) threads \(threads)")
                 #expect(top.hits.map(\.score) == full.hits.prefix(7).map(\.score))
@@ -424,6 +425,7 @@ struct TopKPruning {
             var o = one
             o.threads = 3
             o.parallelMinimumCandidates = 0
+            o.splitSegmentsFrom = t % 2 == 0 ? 50 : 8192
             for i in 0..<100 {
                 let q = (i + t) % queries.count
                 let ids = (try? searcher.search(queries[q], options: o).hits.map(\.id)) ?? []
