@@ -75,7 +75,7 @@ extension Searcher {
             }
         }
         run(0, callHelpers)
-        // Every segment is claimed: a job no helper has started yet is taken back rather than
+        // Every part is claimed: a job no helper has started yet is taken back rather than
         // waited for (a parked thread can take tens of microseconds to wake).
         for p in posted where SearchHelpers.shared.retract(p.helper, ticket: p.ticket) { work.end() }
         work.waitForHelpers()
@@ -94,7 +94,7 @@ extension Searcher {
         return r
     }
 
-    /// One slice's top k, how many matches it counted, whether that count is exact, and how
+    /// One thread's top k, how many matches it counted, whether that count is exact, and how
     /// many documents it scored.
     struct SliceResult {
         var heap: Heap<Candidate>
@@ -103,8 +103,9 @@ extension Searcher {
         var scored: Int
     }
 
-    /// Segments handed out to the threads of one top-k search, and each thread's result. The
-    /// searching thread waits only for helpers that started while segments were left.
+    /// The segments (or parts) handed out to the threads of one top-k search, and each thread's
+    /// result. The searching thread waits for the helpers that took their job; jobs not yet
+    /// taken when it is done are retracted.
     final class SliceWork: @unchecked Sendable {
         private let next = Atomic<Int>(0)
         /// Matches counted by all threads (the exact count limit is shared).
@@ -169,7 +170,7 @@ extension Searcher {
             condition.unlock()
         }
 
-        /// A helper starts: true when segments are left for it.
+        /// A helper starts: true when parts are left for it.
         func begin() -> Bool {
             next.load(ordering: .relaxed) < units.count
         }
@@ -182,8 +183,8 @@ extension Searcher {
             condition.unlock()
         }
 
-        /// Called by the searching thread once every segment is claimed: waits for the helpers
-        /// posted (a helper that starts late finds nothing left).
+        /// Called by the searching thread once every part is claimed and unstarted jobs are
+        /// retracted: waits for the helpers still running.
         func waitForHelpers() {
             condition.lock()
             while active > 0 { condition.wait() }
@@ -191,8 +192,10 @@ extension Searcher {
         }
     }
 
-    /// Top-k over the segments `next` hands out, counting matches exactly up to `countLimit`
-    /// (0: the count is known elsewhere, skip from the first full heap on).
+    /// Top-k over the parts this thread claims from `work`, counting matches exactly while all
+    /// threads together have counted fewer than `countLimit` (0: the count is known elsewhere,
+    /// skip from the first full heap on). `opened`, when given, hears the first part's estimate
+    /// of candidates (the df of its rarest leading list) once its cursors are open.
     func searchSlice(_ work: SliceWork, opened: ((Int) -> Void)?, sequences: [SequenceQuery], matchers: [SequenceMatcher],
                      stats: GlobalStats, k: Int, countLimit limit: Int) throws -> SliceResult {
         let needStarts = sequences.count >= 2
