@@ -157,14 +157,13 @@ public final class TermDictionaryReader {
     }
 
     /// The last block whose first key is ≤ `key` (nil if `key` sorts before every term).
-    private func block(for key: [UInt8]) throws -> Int? {
+    private func block(for key: UnsafeRawBufferPointer) throws -> Int? {
         var lo = 0, hi = blockCount  // find first block with firstKey > key
         while lo < hi {
-            let mid = (lo + hi) / 2
-            let k = try blockEntry(mid).key
-            if compare(k, key) <= 0 { lo = mid + 1 } else { hi = mid }
+            let mid = (lo &+ hi) &>> 1
+            if compare(try blockEntry(mid).key, key) <= 0 { lo = mid &+ 1 } else { hi = mid }
         }
-        return lo == 0 ? nil : lo - 1
+        return lo == 0 ? nil : lo &- 1
     }
 
     /// The term `key`, or nil when the segment lacks it.
@@ -178,14 +177,9 @@ public final class TermDictionaryReader {
     /// keys increase, so an entry sharing fewer bytes with its predecessor than that is past
     /// `key`, and one sharing more is still before it.
     public func lookup(bytes key: UnsafeRawBufferPointer) throws -> TermInfo? {
-        var lo = 0, hi = blockCount  // first block whose first key is > key
-        while lo < hi {
-            let mid = (lo &+ hi) &>> 1
-            if compare(try blockEntry(mid).key, key) <= 0 { lo = mid &+ 1 } else { hi = mid }
-        }
-        guard lo > 0 else { return nil }
+        guard let b = try block(for: key) else { return nil }
         var r = ByteReader(body, file: file)
-        try r.seek(to: try blockEntry(lo &- 1).blockOffset)
+        try r.seek(to: try blockEntry(b).blockOffset)
         var postOffset = try r.varintInt()
         var posOffset = try r.varintInt()
         let count = try r.varintInt()
@@ -233,7 +227,7 @@ public final class TermDictionaryReader {
     /// All terms whose key starts with `prefix`, in order.
     public func prefixScan(_ prefix: [UInt8], _ body: ([UInt8], TermInfo) throws -> Void) throws {
         var c: TermCursor
-        if let b = try block(for: prefix) { c = try TermCursor(dict: self, block: b) } else if blockCount > 0 {
+        if let b = try prefix.withUnsafeBytes({ try block(for: $0) }) { c = try TermCursor(dict: self, block: b) } else if blockCount > 0 {
             c = try TermCursor(dict: self, block: 0)
         } else { return }
         while let (k, info) = try c.next() {
@@ -244,10 +238,6 @@ public final class TermDictionaryReader {
     /// A cursor over every term in order.
     public func cursor() throws -> TermCursor? {
         blockCount == 0 ? nil : try TermCursor(dict: self, block: 0)
-    }
-
-    func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
-        b.withUnsafeBytes { compare(a, $0) }
     }
 
     @inline(__always)
@@ -263,9 +253,7 @@ public final class TermDictionaryReader {
     }
 
     func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        let n = min(a.count, b.count)
-        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
-        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+        a.withUnsafeBytes { a in b.withUnsafeBytes { compare(a, $0) } }
     }
 
     /// Iterates terms from the start of a block onwards, across blocks.
