@@ -82,9 +82,7 @@ extension Searcher {
         let parts = try work.results.compactMap { try $0?.get() }
         var heap = Heap<Candidate>()
         for part in parts {
-            for c in part.heap.unordered {
-                if heap.count < k { heap.insert(c) } else if let w = heap.min, w < c { _ = heap.replaceMin(with: c) }
-            }
+            for c in part.heap.unordered { Self.offer(c, to: &heap, keeping: k) }
         }
         let total = parts.reduce(0) { $0 + $1.total }
         let exact = parts.allSatisfy(\.exact)
@@ -277,12 +275,7 @@ extension Searcher {
                 let ws = try words ?? scorer.wordScore(d, dl: dl, parts: &noParts)
                 let score = scorer.score(words: ws, dl: dl)
                 scoredCount += 1
-                let c = Candidate(score: score, id: id, segment: si, local: d, explanation: nil)
-                if heap.count < k {
-                    heap.insert(c)
-                } else if let w = heap.min, w < c {
-                    _ = heap.replaceMin(with: c)
-                }
+                Self.offer(Candidate(score: score, id: id, segment: si, local: d, explanation: nil), to: &heap, keeping: k)
                 if heap.count >= k, let w = heap.min {
                     full = true
                     worstScore = w.score

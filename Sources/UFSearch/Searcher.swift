@@ -125,12 +125,7 @@ public final class Searcher {
                 }
                 let (score, e) = try scorer.score(d, explain: options.explain)
                 scoredCount += 1
-                let c = Candidate(score: score, id: id, segment: si, local: d, explanation: e)
-                if heap.count < k {
-                    heap.insert(c)
-                } else if let worst = heap.min, worst < c {
-                    _ = heap.replaceMin(with: c)
-                }
+                Self.offer(Candidate(score: score, id: id, segment: si, local: d, explanation: e), to: &heap, keeping: k)
             }
         }
         lastScoredCount = scoredCount
@@ -152,6 +147,16 @@ public final class Searcher {
     }
 
     /// A scored document; `<` orders worse before better (lower score, then higher id).
+    /// Adds `c` to a top-`k` heap when it has room or `c` beats its worst.
+    @inline(__always)
+    static func offer(_ c: Candidate, to heap: inout Heap<Candidate>, keeping k: Int) {
+        if heap.count < k {
+            heap.insert(c)
+        } else if let worst = heap.min, worst < c {
+            _ = heap.replaceMin(with: c)
+        }
+    }
+
     struct Candidate: Comparable {
         var score: Double
         var id: Int
