@@ -38,11 +38,7 @@ struct RawBytes {
 
     /// Appends a 32-bit little-endian integer.
     @inline(__always)
-    mutating func u32LE(_ value: UInt32) {
-        reserve(4)
-        UnsafeMutableRawPointer(base + count).storeBytes(of: value.littleEndian, as: UInt32.self)
-        count &+= 4
-    }
+    mutating func u32LE(_ value: UInt32) { appendFixed(value) }
 
     /// Appends `value` as an unsigned LEB128 varint (as ``ByteWriter/varint(_:)``).
     @inline(__always)
@@ -60,10 +56,15 @@ struct RawBytes {
 
     /// Appends a 16-bit little-endian integer.
     @inline(__always)
-    mutating func u16LE(_ value: UInt16) {
-        reserve(2)
-        UnsafeMutableRawPointer(base + count).storeBytes(of: value.littleEndian, as: UInt16.self)
-        count &+= 2
+    mutating func u16LE(_ value: UInt16) { appendFixed(value) }
+
+    /// Appends a fixed-width integer, little-endian (as ``ByteWriter``'s).
+    @inline(__always)
+    private mutating func appendFixed<T: FixedWidthInteger>(_ value: T) {
+        let size = MemoryLayout<T>.size
+        reserve(size)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: value.littleEndian, as: T.self)
+        count &+= size
     }
 
     /// Appends raw bytes.
