@@ -5,12 +5,20 @@
 //   units    := unitCount:u32le{docCount}         matching units per document (positions are below it)
 //   records  := record{docCount}
 //   record   := path:str title:str size:varint mtime:i64le hash:u64le year:u16le encoding:u8
-//               storeBlock:varint storeOffset:varint
+//               storeBlock:varint storeOffset:varint [anchors]
+//   anchors  := anchorCount:varint (unitDelta:varint byteDelta:varint){anchorCount}
+//               present only when the document has anchors (UTF-8 documents of more than
+//               2 × 2048 units): each anchor's unit position and original byte offset minus the
+//               previous anchor's (the first: minus 0); both strictly increase, units below the
+//               document's unit count, bytes below its size. A record ends where the next one
+//               starts (the last: at offsets).
 //   str      := byteLength:varint utf8-bytes
 //   offsets  := recordOffset:u32le{docCount}      from the start of records
 //   trailer  := docCount:u32le recordsStart:u64le offsetsStart:u64le
 //
 // Lengths come first and fixed-width, so scoring reads a document's length with one load.
+// Anchors (`UnitAnchor`) let the snippets of a match deep in a long document decode and
+// normalise only the region around it.
 
 import UFAnalysis
 
@@ -35,6 +43,15 @@ enum DocTableWriter {
             rec.u8(d.encoding.rawValue)
             rec.varint(UInt64(locations[i].block))
             rec.varint(UInt64(locations[i].offset))
+            if !d.anchors.isEmpty {
+                rec.varint(UInt64(d.anchors.count))
+                var prev = UnitAnchor(unit: 0, byte: 0)
+                for a in d.anchors {
+                    rec.varint(UInt64(a.unit - prev.unit))
+                    rec.varint(UInt64(a.byte - prev.byte))
+                    prev = a
+                }
+            }
         }
         w.bytes(rec.buffer)
         let offsetsStart = UInt64(w.buffer.count)
@@ -95,8 +112,9 @@ public struct DocTableReader {
         var r = ByteReader(body, file: file)
         try r.seek(to: offsetsStart + doc * 4)
         let off = Int(try r.u32LE())
-        guard off < offsetsStart - recordsStart else { throw IndexError.corrupt(file: file, detail: "record offset out of range") }
-        var rec = try r.sub(offset: recordsStart + off, length: offsetsStart - recordsStart - off)
+        let end = doc + 1 < count ? Int(try r.u32LE()) : offsetsStart - recordsStart
+        guard off < end, end <= offsetsStart - recordsStart else { throw IndexError.corrupt(file: file, detail: "record offset out of range") }
+        var rec = try r.sub(offset: recordsStart + off, length: end - off)
         let path = String(decoding: try rec.lengthPrefixed(), as: UTF8.self)
         let title = String(decoding: try rec.lengthPrefixed(), as: UTF8.self)
         let size = try rec.varint()
@@ -106,8 +124,30 @@ public struct DocTableReader {
         guard let enc = SourceEncoding(rawValue: try rec.u8()) else { throw IndexError.corrupt(file: file, detail: "bad encoding byte") }
         let block = try rec.varint32()
         let offset = try rec.varint32()
-        let info = DocumentInfo(path: path, title: title, size: size, mtimeNanos: mtime, hash: hash, year: year,
+        var info = DocumentInfo(path: path, title: title, size: size, mtimeNanos: mtime, hash: hash, year: year,
                                 encoding: enc, length: length(doc), units: unitCount(doc))
+        if !rec.isAtEnd { info.anchors = try anchors(&rec, units: info.units, size: size) }
         return (info, block, offset)
+    }
+
+    /// The anchors at the end of a record (see the grammar above), checked.
+    private func anchors(_ rec: inout ByteReader, units: UInt32, size: UInt64) throws -> [UnitAnchor] {
+        let n = try rec.varintInt()
+        // Each anchor takes at least two bytes.
+        guard n > 0, n <= rec.remaining / 2 else { throw IndexError.corrupt(file: file, detail: "bad anchor count \(n)") }
+        var out = [UnitAnchor]()
+        out.reserveCapacity(n)
+        var unit: UInt64 = 0, byte: UInt64 = 0
+        for _ in 0..<n {
+            let du = try rec.varint(), db = try rec.varint()
+            // Each strictly after the previous one, and inside the document (no overflow: unit < units, byte < size).
+            guard du > 0, db > 0, du < UInt64(units) - unit, db < size - byte else {
+                throw IndexError.corrupt(file: file, detail: "anchor \(out.count) out of order or out of range")
+            }
+            unit += du; byte += db
+            out.append(UnitAnchor(unit: UInt32(unit), byte: UInt32(byte)))
+        }
+        guard rec.isAtEnd else { throw IndexError.corrupt(file: file, detail: "\(rec.remaining) stray bytes after a record") }
+        return out
     }
 }

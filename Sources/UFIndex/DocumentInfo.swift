@@ -20,6 +20,9 @@ public struct DocumentInfo: Sendable, Equatable {
     public var length: UInt32
     /// Number of matching units (positions run 0 ..< units); it scales the coding of positions.
     public var units: UInt32
+    /// Where some matching units start in the original bytes, for long UTF-8 documents only
+    /// (see ``UnitAnchor``); empty otherwise.
+    public var anchors: [UnitAnchor] = []
 
     /// Creates a record.
     public init(path: String, title: String, size: UInt64, mtimeNanos: Int64, hash: UInt64, year: UInt16,
@@ -28,6 +31,25 @@ public struct DocumentInfo: Sendable, Equatable {
         self.hash = hash; self.year = year; self.encoding = encoding; self.length = length; self.units = units
     }
 }
+
+/// A place in a long document where reading may start: matching unit `unit` is a Han
+/// character of the basic block (U+4E00...U+9FFF) whose UTF-8 bytes start at `byte` in the
+/// original text. Such a character starts a normalisation chunk of its own and ends any run of
+/// letters and digits, so the text from `byte` on normalises, and splits into units, exactly as
+/// the whole text does from there. Snippets of a match deep in a long document start reading at
+/// the anchor before it instead of at the start (see `Searcher.detail`).
+public struct UnitAnchor: Sendable, Equatable {
+    /// The unit's position (as in the positions of the document's postings).
+    public var unit: UInt32
+    /// The offset of its first byte in the original text.
+    public var byte: UInt32
+
+    /// Creates an anchor.
+    public init(unit: UInt32, byte: UInt32) { self.unit = unit; self.byte = byte }
+}
+
+/// Units between anchors: a document gets one about every this many units.
+public let unitAnchorInterval: UInt32 = 2048
 
 /// Title and year extraction.
 public enum DocumentFacts {

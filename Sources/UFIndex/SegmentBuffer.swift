@@ -38,6 +38,8 @@ public final class SegmentBuffer {
     var docStart: [Int] = [0]
     /// Each document's length in ICU words (BM25's dl), by local doc id.
     private(set) var lengths: [UInt32] = []
+    /// The anchors of the document last inverted (see `invert`).
+    private var anchors: [UnitAnchor] = []
     /// Each document's number of matching units, by local doc id.
     private(set) var unitCounts: [UInt32] = []
     /// BMP bigrams (c1 << 16 | c2) to term id.
@@ -102,8 +104,10 @@ public final class SegmentBuffer {
         docs.append(info)
         lengths.append(info.length)
         try store.add(original)
-        let units = invert(analysis)
+        let wantsAnchors = analysis.encoding == .utf8 && original.count > 2 * Int(unitAnchorInterval)
+        let units = invert(analysis, anchorsIn: wantsAnchors ? original : nil)
         docs[doc].units = units
+        if units > 2 * unitAnchorInterval { docs[doc].anchors = anchors }
         unitCounts.append(units)
         docStart.append(log!.count)
         return doc
@@ -127,8 +131,14 @@ public final class SegmentBuffer {
     /// Appends the document's term occurrences to the log: first every occurrence's packed key
     /// in one pass over the units, then the keys resolved to term ids in a tight loop (the
     /// hash probes are independent, so the processor overlaps their cache misses).
-    private func invert(_ a: Analysis) -> UInt32 {
+    ///
+    /// With `original` (the document's UTF-8 bytes), also sets ``anchors``: about every
+    /// `unitAnchorInterval` units, the first character unit from there on that is a Han
+    /// character of the basic block in the original (see ``UnitAnchor``).
+    private func invert(_ a: Analysis, anchorsIn original: UnsafeRawBufferPointer?) -> UInt32 {
         let log = self.log!
+        anchors.removeAll(keepingCapacity: true)
+        var nextAnchor = original == nil ? UInt32.max : unitAnchorInterval
         return a.normalized.text.withUnsafeBufferPointer { t in
             a.words.withUnsafeBufferPointer { ws in
                 let n = t.count
@@ -155,6 +165,13 @@ public final class SegmentBuffer {
                     if CharClass.isCharUnit(c) {
                         if hasPrevChar {
                             keys[k] = Self.packedBigram(prevChar, c); k += 1
+                        }
+                        if pos >= nextAnchor, let o = original {
+                            let b = Int(a.normalized.origStart[i])
+                            if Self.startsBasicHan(o, at: b) {
+                                anchors.append(UnitAnchor(unit: pos, byte: UInt32(b)))
+                                nextAnchor = pos &+ unitAnchorInterval
+                            }
                         }
                         prevChar = c; hasPrevChar = true
                         i += len
@@ -213,6 +230,15 @@ public final class SegmentBuffer {
                 return pos
             }
         }
+    }
+
+    /// True when the UTF-8 bytes at `b` encode a Han character of the basic block
+    /// (U+4E00...U+9FFF: lead byte E4 with a second byte from B8, or E5...E9).
+    @inline(__always)
+    static func startsBasicHan(_ bytes: UnsafeRawBufferPointer, at b: Int) -> Bool {
+        guard b + 2 < bytes.count else { return false }
+        let b0 = bytes[b]
+        return (b0 >= 0xE5 && b0 <= 0xE9) || (b0 == 0xE4 && bytes[b + 1] >= 0xB8)
     }
 
     /// How many keys ahead of its lookup a key's hash slot is prefetched.

@@ -250,6 +250,23 @@ public enum Highlighter {
         return HitDetail(matches: settled, snippets: windows.map { snippet(decoded: decoded, window: $0, matches: settled) })
     }
 
+    /// The snippets of a whole text found in a region of it that holds every match: the region
+    /// starts at the start of the text or at a ``UFIndex/UnitAnchor`` before the first match, and
+    /// ends at the end of the text or at an anchor after the last match (so `matches`, the
+    /// region's merged matches of the patterns, are all of the text's, shifted). Nil unless the
+    /// snippets are those of the whole text: each snippet must lie inside the region with room
+    /// around it, so that neither its start (looked for up to `width / 2` units back) nor its
+    /// end (up to `width` on) met an edge of the region that is not an edge of the text.
+    static func regionDetail(decoded: DecodedText, matches: [Range<Int>], width: Int, count: Int,
+                             atTextStart: Bool, atTextEnd: Bool) -> HitDetail? {
+        guard !matches.isEmpty, count > 0 else { return nil }
+        let windows = windows(decoded: decoded, matches: matches, width: width, count: count)
+        let n = decoded.utf16.count
+        guard windows.allSatisfy({ (atTextStart || $0.lowerBound > 0) && (atTextEnd || ($0.upperBound < n && $0.lowerBound + width < n)) })
+        else { return nil }
+        return HitDetail(matches: matches, snippets: windows.map { snippet(decoded: decoded, window: $0, matches: matches) })
+    }
+
     /// The text of `u` with line breaks and tabs as spaces (units, never halves of a
     /// surrogate pair, so replacing them before decoding is the same as after).
     static func oneLine(_ u: ArraySlice<UInt16>) -> String {

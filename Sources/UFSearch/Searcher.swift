@@ -330,6 +330,7 @@ extension Searcher {
                 return d.matches.count >= count || plan.positiveSequences.isEmpty ? d : nil
             }
             if let head { return head }
+            if let d = try anchoredDetail(segment: segment, doc: l, plan: plan, snippets: count, width: width) { return d }
             for limit in Self.longPrefixes where limit < utf8Size {
                 let d = try segment.withOriginal(l, limit: limit + 1) { bytes, _ in
                     detailFromPrefixes(bytes, limits: [limit], plan: plan, snippets: count, width: width)
@@ -338,6 +339,58 @@ extension Searcher {
             }
         }
         return try segment.withOriginal(l) { bytes, _ in try detail(bytes: bytes, plan: plan, snippets: count, width: width) }
+    }
+
+    /// Largest region of a long document that ``anchoredDetail(segment:doc:plan:snippets:width:)`` reads.
+    static let anchoredRegionLimit = 262_144
+
+    /// The snippets of a long UTF-8 document read from the region around its matches alone,
+    /// when the query's positive sequences are all Han and kana characters (their matches in the
+    /// index are then exactly the highlighter's). The index gives every match's position; the
+    /// document's anchors (``UFIndex/UnitAnchor``) give where reading may start before the first
+    /// match and stop after the last, with room for the snippets around them. Nil when the
+    /// document has no anchors, the region would be too long, or its snippets might differ from
+    /// the whole text's.
+    func anchoredDetail(segment: SegmentReader, doc l: Int, plan: QueryPlan, snippets count: Int, width: Int) throws -> HitDetail? {
+        let sequences = plan.positiveSequences
+        guard count > 0, !sequences.isEmpty,
+              sequences.allSatisfy({ $0.units.allSatisfy { if case .char = $0 { true } else { false } } })
+        else { return nil }
+        let (info, _, _) = try segment.docs.info(l)
+        guard info.encoding == .utf8, !info.anchors.isEmpty else { return nil }
+        // The first match's start, and the end (one past the last unit) of the last to end.
+        var first = UInt32.max, last: UInt32 = 0
+        for q in sequences {
+            guard let cursor = try SequenceCursor(SequenceMatcher(q.units), segment: segment),
+                  try cursor.candidate(from: Int32(l)) == Int32(l), try cursor.verify(needStarts: true) > 0
+            else { continue }
+            let starts = cursor.starts
+            first = min(first, starts[0])
+            last = max(last, starts[starts.count - 1] + UInt32(q.units.count))
+        }
+        guard first != .max else { return nil }
+        // Room around the matches, in units (a unit is at least one UTF-16 unit of the original
+        // text, except where NFKC expands a character; regionDetail checks the result anyway).
+        let room = UInt32(2 * width)
+        let startAnchor = info.anchors.last { $0.unit + room <= first }
+        let endAnchor = info.anchors.first { $0.unit >= last + room }
+        let from = Int(startAnchor?.byte ?? 0)
+        let to = endAnchor.map { Int($0.byte) } ?? Int(info.size)
+        guard from > 0 || to < Int(info.size), to - from <= Self.anchoredRegionLimit else { return nil }
+        return try segment.withOriginal(l, limit: to) { bytes, _ -> HitDetail? in
+            guard bytes.count == to,
+                  let decoded = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[from..<to])), decoded.encoding == .utf8
+            else { return nil }
+            let patterns = highlightPatterns(plan)
+            let matches = analyzer.normalizer.withNormalized(decoded) {
+                Highlighter.matches(normalized: $0, patterns: patterns, units: &highlightUnits).ranges
+            }
+            guard var d = Highlighter.regionDetail(decoded: decoded, matches: matches, width: width, count: count,
+                                                   atTextStart: from == 0, atTextEnd: to == Int(info.size))
+            else { return nil }
+            d.matches = d.matches.map { $0.lowerBound + from ..< $0.upperBound + from }
+            return d
+        }
     }
 
     /// The snippets of UTF-8 text `bytes` (or of the text it starts) when a prefix of it cut near

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import UFIndex
+import UFAnalysis
+import UFTestSupport
 
 /// A small archive on disk plus an index beside it.
 struct Fixture {
@@ -189,4 +191,88 @@ final class Box: @unchecked Sendable {
     private var storage = [String]()
     var items: [String] { lock.lock(); defer { lock.unlock() }; return storage }
     func append(_ s: String) { lock.lock(); storage.append(s); lock.unlock() }
+}
+
+/// Unit anchors: where snippets of a match deep in a long document may start reading.
+struct UnitAnchorTests {
+    /// A long text of Han, Traditional forms, Latin words, numbers, punctuation, spaces and
+    /// line breaks (about `bytes` UTF-8 bytes), the same for a given seed.
+    static func longText(bytes: Int, seed: UInt64) -> String {
+        let pieces = ["统一战线", "統一戰線", "宗教 中国化", "Linux 内核", "UTF-8", "２０２１年", "，", "。", "\n", " ", "工作要点",
+                      "abc123", "㈱", "民营经济", "“引号”", "e\u{301}", "数据处理活动"]
+        var rng = SplitMix64(seed: seed)
+        var text = ""
+        while text.utf8.count < bytes { text += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+        return text
+    }
+
+    @Test func longUTF8DocumentsGetAnchorsAtBasicHanCharacters() throws {
+        try withTempDir { dir in
+            let f = Fixture(dir)
+            let long = Self.longText(bytes: 60_000, seed: 5)
+            f.write("long.txt", long)
+            f.write("short.txt", "统一战线工作要点")
+            f.writeBytes("gb.txt", Array(repeating: [0xD6, 0xD0, 0xB9, 0xFA], count: 6000).flatMap { $0 })  // 中国 × 6000 in GB18030
+            _ = try IndexWriter(path: f.index).sync(roots: [f.corpus])
+            let snap = try IndexSnapshot.open(f.index)
+            func info(_ name: String) throws -> DocumentInfo {
+                let id = try #require(try snap.document(path: f.corpus + "/" + name))
+                let (s, l) = try #require(snap.locate(id))
+                return try snap.segments[s].info(l)
+            }
+            #expect(try info("short.txt").anchors.isEmpty)
+            let gb = try info("gb.txt")
+            #expect(gb.encoding == .gb18030 && gb.units > 2 * unitAnchorInterval && gb.anchors.isEmpty)
+            let li = try info("long.txt")
+            // The anchors name the units the analysis numbers, at Han characters of the basic block.
+            let analysis = try Analyzer().analyze(bytes: Array(long.utf8))
+            let units = analysis.units
+            #expect(li.units == UInt32(units.count))
+            #expect(li.anchors.count >= Int(li.units / unitAnchorInterval) - 2)
+            var previous: UInt32 = 0
+            let bytes = Array(long.utf8)
+            for a in li.anchors {
+                #expect(a.unit >= previous + unitAnchorInterval)
+                previous = a.unit
+                let u = units[Int(a.unit)]
+                #expect(u.kind == .char)
+                #expect(analysis.originalRange(u.start, u.end).lowerBound == Int(a.byte))
+                let scalar = String(decoding: bytes[Int(a.byte)..<Int(a.byte) + 3], as: UTF8.self).unicodeScalars.first!.value
+                #expect((0x4E00...0x9FFF).contains(scalar))
+            }
+            // A merge copies them.
+            _ = try IndexWriter(path: f.index).forceMerge()
+            let merged = try IndexSnapshot.open(f.index)
+            let id = try #require(try merged.document(path: f.corpus + "/long.txt"))
+            let (s, l) = try #require(merged.locate(id))
+            #expect(try merged.segments[s].info(l).anchors == li.anchors)
+            try merged.verifyAll()
+        }
+    }
+
+    /// Anchors out of order or outside the document are corruption.
+    @Test func badAnchorsAreCorruption() throws {
+        try withTempDir { dir in
+            let base = DocumentInfo(path: "a.txt", title: "t", size: 1000, mtimeNanos: 0, hash: 0, year: 0, encoding: .utf8,
+                                    length: 10, units: 900)
+            func read(_ anchors: [UnitAnchor]) throws -> [UnitAnchor] {
+                var d = base
+                d.anchors = anchors
+                let path = dir + "/\(UUID().uuidString).docs"
+                let sink = try FileSink(path: path)
+                try DocTableWriter.write(docs: [d, base], locations: [(0, 0), (0, 1000)], to: sink)
+                _ = try sink.finish(kind: .docs)
+                let m = try MappedFile(path: path)
+                let r = try DocTableReader(body: try FileFooter.validate(m, kind: .docs, verifyChecksum: true), file: path)
+                #expect(try r.info(1).0.anchors.isEmpty)
+                return try r.info(0).0.anchors
+            }
+            let good = [UnitAnchor(unit: 100, byte: 120), UnitAnchor(unit: 500, byte: 700)]
+            let got = try read(good)
+            #expect(got == good)
+            #expect(corruptError { try read([UnitAnchor(unit: 900, byte: 10)]) } != nil)   // unit past the document
+            #expect(corruptError { try read([UnitAnchor(unit: 10, byte: 1000)]) } != nil)  // byte past the document
+            #expect(corruptError { try read([UnitAnchor(unit: 100, byte: 120), UnitAnchor(unit: 100, byte: 200)]) } != nil)
+        }
+    }
 }

@@ -133,6 +133,105 @@ struct MatchingSemantics {
         #expect(settledEarly > 50)  // the prefixes were used
     }
 
+    /// Snippets of matches deep in long documents, read from the region between two anchors,
+    /// are the whole text's: rare matches (Simplified, Traditional, split by a space or a line
+    /// break) at random places in texts of Han, Latin, numbers, full-width and NFKC-expanding
+    /// characters, punctuation and line breaks.
+    @Test func anchoredSnippetsAreTheWholeTextsSnippets() throws {
+        let filler = ["工作要点", "，", "。", "\n", " ", "Linux 内核", "UTF-8", "２０２１年", "abc123", "㈱", "e\u{301}", "“引号”",
+                      "民营经济", "統計", "；", "数据处理活动"]
+        let targets = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "战线统一", "统一战线统一战线"]
+        var rng = SplitMix64(seed: 21)
+        let docs = (0..<10).map { i -> (String, String) in
+            var parts = [String]()
+            var size = 0
+            let target = Int.random(in: 30_000...160_000, using: &rng)
+            while size < target {
+                let p = filler[Int.random(in: 0..<filler.count, using: &rng)]
+                parts.append(p)
+                size += p.utf8.count
+            }
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                parts.insert(targets[Int.random(in: 0..<targets.count, using: &rng)], at: Int.random(in: 0...parts.count, using: &rng))
+            }
+            return ("long\(i).txt", parts.joined())
+        }
+        let ix = try TestIndex(docs)
+        var anchored = 0
+        for q in ["统一战线", "战线统一", "統一", "战线 OR 統計", "统一战线 -民营经济", "线"] {
+            var o = SearchOptions()
+            o.all = true
+            let r = try ix.searcher.search(q, options: o)
+            for h in r.hits {
+                let (s, l) = try #require(ix.searcher.snapshot.locate(h.id))
+                for count in [1, 2] {
+                    let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
+                    let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
+                    #expect(part.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
+                    #expect(part.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    guard let d = try ix.searcher.anchoredDetail(segment: ix.searcher.snapshot.segments[s], doc: l, plan: r.plan,
+                                                                 snippets: count, width: 80) else { continue }
+                    anchored += 1
+                    #expect(d.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
+                    #expect(d.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    // Its matches are the whole text's (every one lies in the region).
+                    #expect(d.matches == whole.matches, "\(q) \(h.info.path)")
+                }
+            }
+        }
+        #expect(anchored > 20)  // the anchored path was taken
+    }
+
+    /// For every region of a text that starts and ends at a Han character of the basic block
+    /// (or at the text's ends) and holds every match, the snippets it settles are the whole
+    /// text's: regions that start or end just beside a match must be refused.
+    @Test func regionDetailAgreesWithTheWholeTextForEveryRegion() throws {
+        let n = try Normalizer()
+        let pieces = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "工作", "。", "，", "\n", " ", "Linux", "内核", "UTF-8", "；", "abc",
+                      "数据处理"]
+        var rng = SplitMix64(seed: 31)
+        var settled = 0, refused = 0
+        var units = [Highlighter.LightUnit]()
+        for _ in 0..<12 {
+            var text = ""
+            let target = Int.random(in: 150...400, using: &rng)
+            while text.utf8.count < target {
+                let p = pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                if p.hasPrefix("统") || p.hasPrefix("統") { if Int.random(in: 0..<4, using: &rng) > 0 { continue } }
+                text += p
+            }
+            let bytes = Array(text.utf8)
+            let whole = try bytes.withUnsafeBytes { try DecodedText.decode($0) }
+            let patterns = [Highlighter.Pattern("统一战线", normalizer: n)]
+            let all = n.withNormalized(whole) { Highlighter.matches(normalized: $0, patterns: patterns, units: &units).ranges }
+            guard let firstMatch = all.first, let lastMatch = all.last else { continue }
+            let expected = [1, 2].map { Highlighter.snippets(decoded: whole, matches: all, width: 20, count: $0) }
+            // Places where a region may start or end: the ends, and every Han character of the basic block.
+            let cuts = [0] + (1..<bytes.count).filter { i in
+                let b = bytes[i]
+                return (b >= 0xE5 && b <= 0xE9) || (b == 0xE4 && bytes[i + 1] >= 0xB8)
+            } + [bytes.count]
+            try bytes.withUnsafeBytes { raw in
+                for from in cuts where from <= firstMatch.lowerBound {
+                    for to in cuts where to >= lastMatch.upperBound {
+                        let region = try DecodedText.decode(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
+                        let found = n.withNormalized(region) { Highlighter.matches(normalized: $0, patterns: patterns, units: &units).ranges }
+                        #expect(found.map { $0.lowerBound + from ..< $0.upperBound + from } == all, "region \(from)..<\(to) of \(text)")
+                        for (k, count) in [1, 2].enumerated() {
+                            guard let d = Highlighter.regionDetail(decoded: region, matches: found, width: 20, count: count,
+                                                                   atTextStart: from == 0, atTextEnd: to == bytes.count)
+                            else { refused += 1; continue }
+                            settled += 1
+                            #expect(d.snippets.map { $0.map(\.text) } == expected[k].map { $0.map(\.text) }, "region \(from)..<\(to) of \(text)")
+                            #expect(d.snippets.map { $0.map(\.isMatch) } == expected[k].map { $0.map(\.isMatch) })
+                        }
+                    }
+                }
+            }
+        }
+        #expect(settled > 500 && refused > 500)
+    }
+
     /// At every place a prefix may be cut, snippets it settles are the whole text's, and the
     /// matches it returns start the whole text's: matches across the cut, just before it, merged
     /// with one across it, windows reaching it.
