@@ -106,15 +106,31 @@ public struct DocTableReader {
         lengths.loadUnaligned(fromByteOffset: doc * 4, as: UInt32.self).littleEndian
     }
 
-    /// The metadata of local document `doc` and its store location.
-    public func info(_ doc: Int) throws -> (DocumentInfo, block: UInt32, offset: UInt32) {
+    /// A reader over the record of local document `doc` (just its bytes).
+    private func record(_ doc: Int) throws -> ByteReader {
         guard doc >= 0 && doc < count else { throw IndexError.corrupt(file: file, detail: "doc \(doc) out of range") }
         var r = ByteReader(body, file: file)
         try r.seek(to: offsetsStart + doc * 4)
         let off = Int(try r.u32LE())
         let end = doc + 1 < count ? Int(try r.u32LE()) : offsetsStart - recordsStart
         guard off < end, end <= offsetsStart - recordsStart else { throw IndexError.corrupt(file: file, detail: "record offset out of range") }
-        var rec = try r.sub(offset: recordsStart + off, length: end - off)
+        return try r.sub(offset: recordsStart + off, length: end - off)
+    }
+
+    /// The UTF-8 bytes of local document `doc`'s path and title (views of the mapping) and its
+    /// year, without decoding the rest of its record: what the query filters look at.
+    public func filterFields(_ doc: Int) throws -> (path: UnsafeRawBufferPointer, title: UnsafeRawBufferPointer, year: UInt16) {
+        var rec = try record(doc)
+        let path = try rec.lengthPrefixed()
+        let title = try rec.lengthPrefixed()
+        _ = try rec.varint()
+        try rec.skip(16)  // mtime, hash
+        return (path, title, try rec.u16LE())
+    }
+
+    /// The metadata of local document `doc` and its store location.
+    public func info(_ doc: Int) throws -> (DocumentInfo, block: UInt32, offset: UInt32) {
+        var rec = try record(doc)
         let path = String(decoding: try rec.lengthPrefixed(), as: UTF8.self)
         let title = String(decoding: try rec.lengthPrefixed(), as: UTF8.self)
         let size = try rec.varint()

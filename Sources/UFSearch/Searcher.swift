@@ -223,21 +223,58 @@ public final class Searcher {
         }
     }
 
+    /// The documents of `domain` (else every live one) that pass a filter, read from their
+    /// records' raw bytes: `path:` holds when the path's UTF-8 bytes contain the text's,
+    /// `title:` when the normalised title's code units contain the normalised text's.
     private func filter(_ plan: QueryPlan, _ seg: SegmentReader, _ domain: [Int32]?) throws -> [Int32] {
         let docs = domain ?? (0..<Int32(seg.docCount)).filter { !seg.isDeleted(Int($0)) }
+        let table = seg.docs
         var out = [Int32]()
-        for d in docs {
-            let info = try seg.info(Int(d))
-            let ok: Bool
-            switch plan {
-            case .title(let t): ok = analyzer.normalizer.normalize(info.title).string.contains(t)
-            case .path(let p): ok = info.path.contains(p)
-            case .year(let lo, let hi): ok = info.year != 0 && (lo.map { Int(info.year) >= $0 } ?? true) && (hi.map { Int(info.year) <= $0 } ?? true)
-            default: ok = false
+        switch plan {
+        case .title(let t):
+            let needle = Array(t.utf16)
+            for d in docs where try titleContains(table.filterFields(Int(d)).title, needle) { out.append(d) }
+        case .path(let p):
+            let needle = Array(p.utf8)
+            for d in docs where try Self.contains(table.filterFields(Int(d)).path, needle) { out.append(d) }
+        case .year(let lo, let hi):
+            for d in docs {
+                let year = Int(try table.filterFields(Int(d)).year)
+                if year != 0 && year >= (lo ?? Int.min) && year <= (hi ?? Int.max) { out.append(d) }
             }
-            if ok { out.append(d) }
+        default:
+            break
         }
         return out
+    }
+
+    /// True when `haystack` holds the bytes of `needle` contiguously.
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0], m = needle.count
+        for i in 0...(haystack.count - m) where haystack[i] == first {
+            var k = 1
+            while k < m && haystack[i + k] == needle[k] { k += 1 }
+            if k == m { return true }
+        }
+        return false
+    }
+
+    /// True when the normalised form of the UTF-8 title `title` holds the code units `needle`.
+    func titleContains(_ title: UnsafeRawBufferPointer, _ needle: [UInt16]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard let decoded = try? DecodedText.decode(title) else { return false }
+        return analyzer.normalizer.withNormalized(decoded) { norm in
+            let text = norm.text, m = needle.count
+            guard m <= text.count else { return false }
+            for i in 0...(text.count - m) where text[i] == needle[0] {
+                var k = 1
+                while k < m && text[i + k] == needle[k] { k += 1 }
+                if k == m { return true }
+            }
+            return false
+        }
     }
 }
 
