@@ -4,31 +4,39 @@ import Foundation
 import Synchronization
 import UFIndex
 
-/// Top-k search for a query that is one run or an AND of runs, verifying positions only where
+/// Top-k search for a query that is one run or an AND of runs (and `path:`/`year:` filters,
+/// tested on each candidate's record before its positions), verifying positions only where
 /// it matters: matches are counted exactly up to `SearchOptions.exactCountLimit`; after that a
 /// candidate (a document holding every covering term) is skipped when its block bound, and then
 /// its exact word score plus a bound on its boosts (each run occurs at most as often as its
 /// rarest cover), cannot beat the heap's worst hit. Only candidates that could enter the top k
 /// have their positions read. Scores are the same as the exhaustive path's.
 extension Searcher {
-    /// The runs of a plan that is one run or an AND of runs, else nil.
-    static func conjunction(_ plan: QueryPlan) -> [SequenceQuery]? {
+    /// The runs and record filters of a plan that is one run or an AND of runs and `path:` or
+    /// `year:` filters (at least one run), else nil.
+    static func conjunction(_ plan: QueryPlan) -> (sequences: [SequenceQuery], filters: [RecordFilter])? {
         switch plan {
         case .sequence(let s):
-            return [s]
+            return ([s], [])
         case .and(let children):
             var out = [SequenceQuery]()
+            var filters = [RecordFilter]()
             for c in children {
-                guard case .sequence(let s) = c else { return nil }
-                out.append(s)
+                if case .sequence(let s) = c {
+                    out.append(s)
+                } else if let f = RecordFilter(c) {
+                    filters.append(f)
+                } else {
+                    return nil
+                }
             }
-            return out.isEmpty ? nil : out
+            return out.isEmpty ? nil : (out, filters)
         default:
             return nil
         }
     }
 
-    func runPruned(_ sequences: [SequenceQuery], plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
+    func runPruned(_ sequences: [SequenceQuery], filters: [RecordFilter], plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
         let stats = try GlobalStats(snapshot: snapshot, sequences: sequences)
         let k = max(0, options.offset) + max(0, options.limit)
         let limit = max(0, options.exactCountLimit)
@@ -37,7 +45,7 @@ extension Searcher {
         // holding that term, so its count is known before any document is visited, and top-k
         // can skip documents from the first full heap on.
         var knownTotal: Int? = nil
-        if matchers.count == 1, matchers[0].pieces.count == 1, let piece = matchers[0].pieces.first, !piece.isPrefix {
+        if matchers.count == 1, filters.isEmpty, matchers[0].pieces.count == 1, let piece = matchers[0].pieces.first, !piece.isPrefix {
             var n = 0
             for seg in snapshot.segments {
                 if let info = try seg.terms.lookup(piece.key) { n += try seg.liveDocFreq(info) }
@@ -52,8 +60,8 @@ extension Searcher {
                              splitFrom: options.splitSegmentsFrom)
         let run = { [self] (thread: Int, opened: ((Int) -> Void)?) in
             work.results[thread] = Result {
-                try self.searchSlice(work, opened: opened, sequences: sequences, matchers: matchers, stats: stats, k: k,
-                                     countLimit: knownTotal == nil ? limit : 0)
+                try self.searchSlice(work, opened: opened, sequences: sequences, matchers: matchers, filters: filters, stats: stats,
+                                     k: k, countLimit: knownTotal == nil ? limit : 0)
             }
         }
         // Helpers are called only when the first segment's rarest list promises enough
@@ -195,7 +203,7 @@ extension Searcher {
     /// skip from the first full heap on). `opened`, when given, hears the first part's estimate
     /// of candidates (the df of its rarest leading list) once its cursors are open.
     func searchSlice(_ work: SliceWork, opened: ((Int) -> Void)?, sequences: [SequenceQuery], matchers: [SequenceMatcher],
-                     stats: GlobalStats, k: Int, countLimit limit: Int) throws -> SliceResult {
+                     filters: [RecordFilter], stats: GlobalStats, k: Int, countLimit limit: Int) throws -> SliceResult {
         let needStarts = sequences.count >= 2
         var heap = Heap<Candidate>()
         var total = 0
@@ -240,6 +248,7 @@ extension Searcher {
                 if d >= hi { break outer }
                 target = d == Int32.max - 1 ? Int32.max : d + 1
                 if hasDeletions && seg.isDeleted(Int(d)) { continue }
+                if !filters.isEmpty, try !filters.allSatisfy({ try $0.passes(seg.docs, d) }) { continue }
                 let id = base + Int(d)
                 let counting = limit > 0 && work.counted.load(ordering: .relaxed) < limit
                 // What cannot beat this thread's worst hit, or the k-th best of another's, cannot rank.

@@ -103,7 +103,7 @@ public final class Searcher {
     /// length, plus the largest boosts) cannot beat the heap's worst is not scored at all.
     public func run(_ plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
         if !options.exactTotal && !options.all && !options.explain && options.limit > 0, let conj = Self.conjunction(plan) {
-            return try runPruned(conj, plan: plan, options: options)
+            return try runPruned(conj.sequences, filters: conj.filters, plan: plan, options: options)
         }
         let sequences = plan.positiveSequences
         let stats = try GlobalStats(snapshot: snapshot, sequences: sequences)
@@ -234,16 +234,9 @@ public final class Searcher {
         case .title(let t):
             let needle = Array(t.utf16)
             for d in docs where try titleContains(table.filterFields(Int(d)).title, needle) { out.append(d) }
-        case .path(let p):
-            let needle = Array(p.utf8)
-            for d in docs where try Self.contains(table.filterFields(Int(d)).path, needle) { out.append(d) }
-        case .year(let lo, let hi):
-            for d in docs {
-                let year = Int(try table.filterFields(Int(d)).year)
-                if year != 0 && year >= (lo ?? Int.min) && year <= (hi ?? Int.max) { out.append(d) }
-            }
         default:
-            break
+            guard let f = RecordFilter(plan) else { break }
+            for d in docs where try f.passes(table, d) { out.append(d) }
         }
         return out
     }
@@ -275,6 +268,30 @@ public final class Searcher {
             }
             return false
         }
+    }
+}
+
+/// A `path:` or `year:` filter, tested on a document's record alone (a `title:` filter needs
+/// the normaliser).
+struct RecordFilter {
+    private let path: [UInt8]?
+    private let lo: Int, hi: Int
+
+    /// The filter of a `.path` or `.year` plan, else nil.
+    init?(_ plan: QueryPlan) {
+        switch plan {
+        case .path(let p): (path, lo, hi) = (Array(p.utf8), 0, 0)
+        case .year(let l, let h): (path, lo, hi) = (nil, l ?? Int.min, h ?? Int.max)
+        default: return nil
+        }
+    }
+
+    /// True when local document `d` of `table` passes (a year filter needs a known year).
+    @inline(__always)
+    func passes(_ table: DocTableReader, _ d: Int32) throws -> Bool {
+        let f = try table.filterFields(Int(d))
+        if let path { return Searcher.contains(f.path, path) }
+        return f.year != 0 && Int(f.year) >= lo && Int(f.year) <= hi
     }
 }
 

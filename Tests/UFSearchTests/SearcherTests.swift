@@ -422,20 +422,25 @@ struct TopKPruning {
 
     /// With an inexact total, matches past the count limit that cannot rank are skipped
     /// unverified: the hits (ids, ranks, scores) must still equal the full ranking's, and the
-    /// total must be a lower bound that is exact while below the limit.
-    @Test(arguments: [0, 3, 40, 100_000])
-    func prunedTopKEqualsFullRanking(limit countLimit: Int) throws {
+    /// total must be a lower bound that is exact while below the limit. Runs with `path:` and
+    /// `year:` filters take the same path; with threads, the segment is split into parts.
+    @Test(arguments: [(0, 1), (3, 1), (40, 1), (40, 3), (100_000, 1), (100_000, 3)])
+    func prunedTopKEqualsFullRanking(limit countLimit: Int, threads: Int) throws {
         var rng = SplitMix64(seed: 23)
         let words = ["宗教", "中国化", "统一战线", "民族", "团结", "工作", "方向", "坚持", "宗教工作"]
         var docs = [(String, String)]()
         for i in 0..<700 {
             let n = Int(rng.next() % 50) + 2
             let text = (0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined(separator: rng.next() % 3 == 0 ? "，" : "")
-            docs.append(("d\(i).txt", text))
+            // Years from the folder, except in "misc" (no year).
+            docs.append(("\(i % 7 == 0 ? "misc" : String(2010 + i % 12))/d\(i).txt", text))
         }
         let ix = try TestIndex(docs)
         var pruned = 0
-        for q in ["宗教", "宗教中国化", "统一战线 团结", "教工", "民族团结 宗教工作", "方向坚持", "中国化方向坚持"] {
+        for q in ["宗教", "宗教中国化", "统一战线 团结", "教工", "民族团结 宗教工作", "方向坚持", "中国化方向坚持",
+                  "宗教 year:2015..2018", "宗教中国化 path:201", "统一战线 团结 year:..2012", "教工 path:misc/", "工作 year:2030",
+                  "方向坚持 year:2011 path:/d1"] {
+            #expect(Searcher.conjunction(try ix.searcher.compile(q)) != nil, "\(q) takes the pruned path")
             var all = SearchOptions()
             all.all = true
             let full = try ix.searcher.search(q, options: all)
@@ -445,6 +450,8 @@ struct TopKPruning {
                 o.offset = offset
                 o.exactTotal = false
                 o.exactCountLimit = countLimit
+                o.threads = threads
+                o.splitSegmentsFrom = 64
                 let top = try ix.searcher.search(q, options: o)
                 let expected = Array(full.hits.dropFirst(offset).prefix(limit))
                 #expect(top.hits.map(\.id) == expected.map(\.id), "\(q) limit \(limit) offset \(offset) count limit \(countLimit)")
