@@ -112,12 +112,27 @@ extension Zstd {
         private let cdict: OpaquePointer?
         let level: Int32
 
-        init(dictionary: [UInt8]?, level: Int32) throws {
+        /// A context compressing at `level`, with zstd's `minMatch` and `searchLog` for that
+        /// level replaced when given.
+        init(dictionary: [UInt8]?, level: Int32, minMatch: Int32? = nil, searchLog: Int32? = nil) throws {
             guard let c = ZSTD_createCCtx() else { throw IndexError.badInput(path: "(zstd)", reason: "cannot create a compression context") }
             cctx = c
             self.level = level
             if let d = dictionary {
-                guard let cd = d.withUnsafeBytes({ ZSTD_createCDict($0.baseAddress, $0.count, level) }) else {
+                // The dictionary is digested with the level's parameters as overridden.
+                guard let params = ZSTD_createCCtxParams() else {
+                    ZSTD_freeCCtx(c)
+                    throw IndexError.badInput(path: "(zstd)", reason: "cannot create compression parameters")
+                }
+                defer { ZSTD_freeCCtxParams(params) }
+                ZSTD_CCtxParams_init(params, level)
+                if let minMatch { ZSTD_CCtxParams_setParameter(params, ZSTD_c_minMatch, minMatch) }
+                if let searchLog { ZSTD_CCtxParams_setParameter(params, ZSTD_c_searchLog, searchLog) }
+                let digested = d.withUnsafeBytes {
+                    ZSTD_createCDict_advanced2($0.baseAddress, $0.count, ZSTD_dlm_byCopy, ZSTD_dct_auto, params,
+                                               ZSTD_customMem(customAlloc: nil, customFree: nil, opaque: nil))
+                }
+                guard let cd = digested else {
                     ZSTD_freeCCtx(c)
                     throw IndexError.badInput(path: "(zstd)", reason: "cannot digest a dictionary")
                 }
@@ -129,6 +144,8 @@ extension Zstd {
             } else {
                 cdict = nil
                 ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)
+                if let minMatch { ZSTD_CCtx_setParameter(c, ZSTD_c_minMatch, minMatch) }
+                if let searchLog { ZSTD_CCtx_setParameter(c, ZSTD_c_searchLog, searchLog) }
             }
         }
 
