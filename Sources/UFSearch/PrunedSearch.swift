@@ -4,17 +4,17 @@ import Foundation
 import Synchronization
 import UFIndex
 
-/// Top-k search for a query that is one run or an AND of runs (and `path:`/`year:` filters,
-/// tested on each candidate's record before its positions), verifying positions only where
+/// Top-k search for a query that is one run or an AND of runs (and `title:`, `path:` and `year:`
+/// filters, tested on each candidate's record before its positions), verifying positions only where
 /// it matters: matches are counted exactly up to `SearchOptions.exactCountLimit`; after that a
 /// candidate (a document holding every covering term) is skipped when its block bound, and then
 /// its exact word score plus a bound on its boosts (each run occurs at most as often as its
 /// rarest cover), cannot beat the heap's worst hit. Only candidates that could enter the top k
 /// have their positions read. Scores are the same as the exhaustive path's.
 extension Searcher {
-    /// The runs and record filters of a plan that is one run or an AND of runs and `path:` or
-    /// `year:` filters (at least one run), else nil.
-    static func conjunction(_ plan: QueryPlan) -> (sequences: [SequenceQuery], filters: [RecordFilter])? {
+    /// The runs and record filters of a plan that is one run or an AND of runs and `title:`,
+    /// `path:` or `year:` filters (at least one run), else nil.
+    func conjunction(_ plan: QueryPlan) -> (sequences: [SequenceQuery], filters: [RecordFilter])? {
         switch plan {
         case .sequence(let s):
             return ([s], [])
@@ -24,7 +24,7 @@ extension Searcher {
             for c in children {
                 if case .sequence(let s) = c {
                     out.append(s)
-                } else if let f = RecordFilter(c) {
+                } else if let f = RecordFilter(c, normalizer: analyzer.normalizer) {
                     filters.append(f)
                 } else {
                     return nil
@@ -56,7 +56,9 @@ extension Searcher {
         // thread and, with `threads` > 1, by helper threads; each thread keeps its own heap and
         // count over the parts it claims, and the heaps merge into one ranking (the same as one
         // heap's: ties break on the id).
-        let work = SliceWork(segmentSizes: snapshot.segments.map(\.docCount), threads: options.threads,
+        // A title filter normalises with the searcher's own normaliser: one thread only.
+        let threads = filters.contains(where: \.needsNormalizer) ? 1 : options.threads
+        let work = SliceWork(segmentSizes: snapshot.segments.map(\.docCount), threads: threads,
                              splitFrom: options.splitSegmentsFrom)
         let run = { [self] (thread: Int, opened: ((Int) -> Void)?) in
             work.results[thread] = Result {

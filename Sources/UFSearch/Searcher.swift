@@ -102,7 +102,7 @@ public final class Searcher {
     /// document whose best possible score (from the postings blocks' maximum tf and minimum
     /// length, plus the largest boosts) cannot beat the heap's worst is not scored at all.
     public func run(_ plan: QueryPlan, options: SearchOptions) throws -> SearchResults {
-        if !options.exactTotal && !options.all && !options.explain && options.limit > 0, let conj = Self.conjunction(plan) {
+        if !options.exactTotal && !options.all && !options.explain && options.limit > 0, let conj = conjunction(plan) {
             return try runPruned(conj.sequences, filters: conj.filters, plan: plan, options: options)
         }
         let sequences = plan.positiveSequences
@@ -223,75 +223,66 @@ public final class Searcher {
         }
     }
 
-    /// The documents of `domain` (else every live one) that pass a filter, read from their
-    /// records' raw bytes: `path:` holds when the path's UTF-8 bytes contain the text's,
-    /// `title:` when the normalised title's code units contain the normalised text's.
+    /// The documents of `domain` (else every live one) that pass a `title:`, `path:` or
+    /// `year:` filter (see ``RecordFilter``).
     private func filter(_ plan: QueryPlan, _ seg: SegmentReader, _ domain: [Int32]?) throws -> [Int32] {
+        guard let f = RecordFilter(plan, normalizer: analyzer.normalizer) else { return [] }
         let docs = domain ?? (0..<Int32(seg.docCount)).filter { !seg.isDeleted(Int($0)) }
-        let table = seg.docs
-        var out = [Int32]()
-        switch plan {
-        case .title(let t):
-            let needle = Array(t.utf16)
-            for d in docs where try titleContains(table.filterFields(Int(d)).title, needle) { out.append(d) }
-        default:
-            guard let f = RecordFilter(plan) else { break }
-            for d in docs where try f.passes(table, d) { out.append(d) }
-        }
-        return out
+        return try docs.filter { try f.passes(seg.docs, $0) }
     }
 
-    /// True when `haystack` holds the bytes of `needle` contiguously.
-    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard needle.count <= haystack.count else { return false }
-        let first = needle[0], m = needle.count
-        for i in 0...(haystack.count - m) where haystack[i] == first {
+    /// True when `haystack` holds `needle` contiguously.
+    static func contains<C: RandomAccessCollection>(_ haystack: C, _ needle: [C.Element]) -> Bool where C.Element: Equatable, C.Index == Int {
+        guard let first = needle.first else { return true }
+        let m = needle.count, start = haystack.startIndex
+        guard m <= haystack.count else { return false }
+        for i in start...(haystack.endIndex - m) where haystack[i] == first {
             var k = 1
             while k < m && haystack[i + k] == needle[k] { k += 1 }
             if k == m { return true }
         }
         return false
     }
-
-    /// True when the normalised form of the UTF-8 title `title` holds the code units `needle`.
-    func titleContains(_ title: UnsafeRawBufferPointer, _ needle: [UInt16]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard let decoded = try? DecodedText.decode(title) else { return false }
-        return analyzer.normalizer.withNormalized(decoded) { norm in
-            let text = norm.text, m = needle.count
-            guard m <= text.count else { return false }
-            for i in 0...(text.count - m) where text[i] == needle[0] {
-                var k = 1
-                while k < m && text[i + k] == needle[k] { k += 1 }
-                if k == m { return true }
-            }
-            return false
-        }
-    }
 }
 
-/// A `path:` or `year:` filter, tested on a document's record alone (a `title:` filter needs
-/// the normaliser).
-struct RecordFilter {
-    private let path: [UInt8]?
-    private let lo: Int, hi: Int
+/// A `title:`, `path:` or `year:` filter, tested on a document's record alone: `path:` holds
+/// when the path's UTF-8 bytes contain the text's, `title:` when the normalised title's code
+/// units contain the (normalised) text's, `year:` when the document's year is known and in range.
+enum RecordFilter {
+    case path([UInt8])
+    case year(lo: Int, hi: Int)
+    /// Titles are normalised with this normaliser, which must not be used by two threads at once.
+    case title([UInt16], Normalizer)
 
-    /// The filter of a `.path` or `.year` plan, else nil.
-    init?(_ plan: QueryPlan) {
+    /// The filter of a `.title`, `.path` or `.year` plan, else nil.
+    init?(_ plan: QueryPlan, normalizer: Normalizer) {
         switch plan {
-        case .path(let p): (path, lo, hi) = (Array(p.utf8), 0, 0)
-        case .year(let l, let h): (path, lo, hi) = (nil, l ?? Int.min, h ?? Int.max)
+        case .path(let p): self = .path(Array(p.utf8))
+        case .year(let l, let h): self = .year(lo: l ?? Int.min, hi: h ?? Int.max)
+        case .title(let t): self = .title(Array(t.utf16), normalizer)
         default: return nil
         }
     }
 
-    /// True when local document `d` of `table` passes (a year filter needs a known year).
+    /// True for a filter that uses a normaliser (a search must test it on one thread).
+    var needsNormalizer: Bool { if case .title = self { true } else { false } }
+
+    /// True when local document `d` of `table` passes.
     @inline(__always)
     func passes(_ table: DocTableReader, _ d: Int32) throws -> Bool {
         let f = try table.filterFields(Int(d))
-        if let path { return Searcher.contains(f.path, path) }
-        return f.year != 0 && Int(f.year) >= lo && Int(f.year) <= hi
+        switch self {
+        case .path(let p): return Searcher.contains(f.path, p)
+        case .year(let lo, let hi): return f.year != 0 && Int(f.year) >= lo && Int(f.year) <= hi
+        case .title(let needle, let normalizer): return Self.title(f.title, contains: needle, normalizer)
+        }
+    }
+
+    /// True when the normalised form of the UTF-8 title `title` holds the code units `needle`.
+    static func title(_ title: UnsafeRawBufferPointer, contains needle: [UInt16], _ normalizer: Normalizer) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard let decoded = try? DecodedText.decode(title) else { return false }
+        return normalizer.withNormalized(decoded) { Searcher.contains($0.text, needle) }
     }
 }
 

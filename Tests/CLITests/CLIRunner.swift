@@ -18,16 +18,20 @@ enum CLI {
     /// The fixture documents, `Golden/docs`.
     static let docsDirectory: URL = goldenDirectory.appendingPathComponent("docs")
 
+    /// The test process's environment, read once: `ProcessInfo.environment` read from many test
+    /// threads at once crashed in Foundation (a data race inside its getter, seen on Linux).
+    static let environment = ProcessInfo.processInfo.environment
+
     /// The binary under test.
     static var binary: String {
-        if let b = ProcessInfo.processInfo.environment["UFSEARCH_BIN"], !b.isEmpty {
+        if let b = environment["UFSEARCH_BIN"], !b.isEmpty {
             return b.hasPrefix("/") ? b : repoRoot.appendingPathComponent(b).path
         }
         return repoRoot.appendingPathComponent(".build/debug/ufsearch").path
     }
 
     /// True when goldens are to be rewritten (`UFSEARCH_UPDATE_GOLDEN=1`).
-    static var updateGolden: Bool { ProcessInfo.processInfo.environment["UFSEARCH_UPDATE_GOLDEN"] == "1" }
+    static var updateGolden: Bool { environment["UFSEARCH_UPDATE_GOLDEN"] == "1" }
 
     /// What one run did.
     struct Result: CustomStringConvertible {
@@ -81,8 +85,8 @@ enum CLI {
         p.arguments = args
         p.currentDirectoryURL = cwd
         var environment = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+            "PATH": CLI.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": CLI.environment["HOME"] ?? "/tmp",
             "LANG": "C.UTF-8",
             "TZ": "UTC",
         ]

@@ -17,7 +17,7 @@ import UFTestSupport
         .deletingLastPathComponent()
         .appendingPathComponent("Golden/parser", isDirectory: true)
 
-    static var updateGolden: Bool { ProcessInfo.processInfo.environment["UFSEARCH_UPDATE_GOLDEN"] == "1" }
+    static let updateGolden = ProcessInfo.processInfo.environment["UFSEARCH_UPDATE_GOLDEN"] == "1"
 
     @Test func goldenCases() throws {
         let directory: URL

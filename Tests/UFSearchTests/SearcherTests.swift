@@ -439,8 +439,8 @@ struct TopKPruning {
         var pruned = 0
         for q in ["宗教", "宗教中国化", "统一战线 团结", "教工", "民族团结 宗教工作", "方向坚持", "中国化方向坚持",
                   "宗教 year:2015..2018", "宗教中国化 path:201", "统一战线 团结 year:..2012", "教工 path:misc/", "工作 year:2030",
-                  "方向坚持 year:2011 path:/d1"] {
-            #expect(Searcher.conjunction(try ix.searcher.compile(q)) != nil, "\(q) takes the pruned path")
+                  "方向坚持 year:2011 path:/d1", "宗教中国化 title:团结", "宗教 title:统一战线 year:2012..2020"] {
+            #expect(ix.searcher.conjunction(try ix.searcher.compile(q)) != nil, "\(q) takes the pruned path")
             var all = SearchOptions()
             all.all = true
             let full = try ix.searcher.search(q, options: all)
