@@ -186,8 +186,17 @@ extension SegmentReader {
         guard total == terms.termCount else {
             throw IndexError.corrupt(file: postFile.path.replacingSuffix(".post", ".terms"), detail: "\(total) terms, trailer says \(terms.termCount)")
         }
-        for d in 0..<docCount { _ = try docs.info(d) }
         try store.verifyAll()
+        for d in 0..<docCount {
+            let (info, _, _) = try docs.info(d)
+            guard !info.anchors.isEmpty else { continue }
+            // Every anchor starts a Han character of the basic block in the stored text.
+            try withOriginal(d) { bytes, _ in
+                for a in info.anchors where !SegmentBuffer.startsBasicHan(bytes, at: Int(a.byte)) {
+                    throw IndexError.corrupt(file: docs.file, detail: "doc \(d): anchor at byte \(a.byte) is not at a Han character")
+                }
+            }
+        }
     }
 }
 

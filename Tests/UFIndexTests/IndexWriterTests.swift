@@ -247,6 +247,22 @@ struct UnitAnchorTests {
             let (s, l) = try #require(merged.locate(id))
             #expect(try merged.segments[s].info(l).anchors == li.anchors)
             try merged.verifyAll()
+            // A .docs file whose anchors are intact but point one byte off: check finds it.
+            let seg = merged.segments[0]
+            var docs = [DocumentInfo](), locations = [(block: UInt32, offset: UInt32)]()
+            for d in 0..<seg.docCount {
+                var (info, block, offset) = try seg.docs.info(d)
+                info.anchors = info.anchors.map { UnitAnchor(unit: $0.unit, byte: $0.byte + 1) }
+                docs.append(info)
+                locations.append((block, offset))
+            }
+            let path = IndexDirectory(path: f.index).segmentFilePath(id: seg.entry.id, kind: .docs)
+            try FileManager.default.removeItem(atPath: path)
+            let sink = try FileSink(path: path)
+            try DocTableWriter.write(docs: docs, locations: locations, to: sink)
+            _ = try sink.finish(kind: .docs)
+            let e = corruptError { try IndexSnapshot.open(f.index).verifyAll() }
+            #expect(e?.file == path && e?.detail.contains("anchor") == true)
         }
     }
 
