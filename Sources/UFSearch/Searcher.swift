@@ -354,7 +354,9 @@ extension Searcher {
     /// Matches and snippets of a stored document for the positive terms of `plan`. Without
     /// `allMatches`, only the start of a document is read when it settles the snippets (the
     /// same as the whole text's), or when a long document's first 16 KiB hold enough matches
-    /// for them; `matches` then lists those in the part read.
+    /// for them, or the region around the matches of a long document between two of its anchors
+    /// (see ``anchoredDetail(segment:doc:plan:snippets:width:)``); `matches` then lists those in
+    /// the part read.
     public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80, allMatches: Bool = true) throws -> HitDetail {
         guard let (s, l) = snapshot.locate(id), !snapshot.segments[s].isDeleted(l) else { return HitDetail(matches: [], snippets: []) }
         let segment = snapshot.segments[s]
