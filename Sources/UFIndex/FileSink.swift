@@ -40,6 +40,14 @@ final class FileSink {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes out what is buffered and closes, with no footer and no fsync: for a temporary
+    /// file that this process reads back and removes.
+    func finishTemporary() throws {
+        try drain()
+        closed = true
+        try Sys.close(fd, path: path)
+    }
+
     /// Appends the footer, fsyncs and closes. Returns the file's total size.
     @discardableResult
     func finish(kind: FileKind) throws -> UInt64 {

@@ -244,7 +244,7 @@ public final class IndexWriter {
         let readers = try indices.map { try SegmentReader(directory: directory, entry: manifest.segments[$0]) }
         let id = manifest.nextSegmentId
         manifest.nextSegmentId += 1
-        let entry = try SegmentMerger.merge(readers, into: directory, id: id)
+        let entry = try SegmentMerger.merge(readers, into: directory, id: id, threads: options.threads)
         try commit(newSegments: [], deletions: [], replacing: (indices, entry))
     }
 

@@ -54,11 +54,15 @@ public final class SegmentReader: @unchecked Sendable {
         files = all
     }
 
-    /// Drops the resident pages of the postings and positions before these offsets (a merge has
+    /// Drops the resident pages of the postings and positions between these offsets (a merge has
     /// read them and will not come back).
-    func dropPostingsPages(before postOffset: Int, _ posOffset: Int) {
-        if let base = postBody.baseAddress { Sys.dropPages(base, length: min(postOffset, postBody.count)) }
-        if let base = posBody.baseAddress { Sys.dropPages(base, length: min(posOffset, posBody.count)) }
+    func dropPostingsPages(from start: (post: Int, pos: Int), before end: (post: Int, pos: Int)) {
+        func drop(_ body: UnsafeRawBufferPointer, _ a: Int, _ b: Int) {
+            let b = min(b, body.count)
+            if let base = body.baseAddress, a < b { Sys.dropPages(base + a, length: b - a) }
+        }
+        drop(postBody, start.post, end.post)
+        drop(posBody, start.pos, end.pos)
     }
 
     /// Drops every resident page of the store.

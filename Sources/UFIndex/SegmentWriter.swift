@@ -30,6 +30,21 @@ final class SegmentWriter {
     }
 
     /// Writes the remaining files; returns the manifest entry of the new segment.
+    /// Appends the terms of `run` (which come after every term added so far), their postings
+    /// and positions copied from its temporary files and their offsets moved to match.
+    func append(_ run: TermRun) throws {
+        let postBase = Int(post.offset), posBase = Int(pos.offset)
+        try run.withBytes { postings, positions in
+            try post.write(postings)
+            try pos.write(positions)
+        }
+        for var t in run.terms {
+            t.info.postOffset += postBase
+            t.info.posOffset += posBase
+            dict.add(key: t.key, info: t.info)
+        }
+    }
+
     func finish(docs: [DocumentInfo], store: DocStoreBuilder) throws -> SegmentEntry {
         var sizes: [UInt16: UInt64] = [:]
         sizes[FileKind.postings.rawValue] = try post.finish(kind: .postings)

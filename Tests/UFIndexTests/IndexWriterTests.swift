@@ -292,3 +292,46 @@ struct UnitAnchorTests {
         }
     }
 }
+
+/// A merge split into two key ranges on two threads writes the same files as one thread.
+struct ParallelMergeTests {
+    @Test func splitMergesAreByteIdenticalToOneThread() throws {
+        try withTempDir { dir in
+            let f = Fixture(dir)
+            for i in 0..<40 {
+                f.write("f\(i).txt", UnitAnchorTests.longText(bytes: 2_000 + 300 * i, seed: UInt64(i)) + "第\(i)号")
+            }
+            // Several segments (no merges), two with deletions.
+            var options = IndexOptions()
+            options.mergePolicy.segmentsPerTier = Int.max
+            let w = try IndexWriter(path: f.index, options: options)
+            for i in stride(from: 0, to: 40, by: 10) {
+                _ = try w.add(paths: (i..<i + 10).map { f.corpus + "/f\($0).txt" })
+            }
+            _ = try w.remove(paths: [f.corpus + "/f3.txt", f.corpus + "/f17.txt"])
+            w.close()
+            let snap = try IndexSnapshot.open(f.index)
+            #expect(snap.segments.count >= 2)
+            let kinds: [FileKind] = [.terms, .postings, .positions, .docs, .store]
+            func files(_ name: String, threads: Int, split: [UInt8]?) throws -> [[UInt8]] {
+                let out = IndexDirectory(path: dir + "/" + name)
+                try FileManager.default.createDirectory(atPath: out.path, withIntermediateDirectories: true)
+                _ = try SegmentMerger.merge(snap.segments, into: out, id: 1, threads: threads, split: split)
+                #expect(listing(out.path).allSatisfy { !$0.contains(".tmp-") }, "temporary files removed")
+                return kinds.map { readFile(out.segmentFilePath(id: 1, kind: $0)) ?? [] }
+            }
+            let one = try files("one", threads: 1, split: nil)
+            // Split keys: before every term, inside the bigrams, between kinds, after every term.
+            let splits: [[UInt8]] = [[0x00], bigram("统一"), bigram("战线"), [TermKind.token.rawValue], [TermKind.word.rawValue], [0xFF]]
+            for (n, split) in splits.enumerated() {
+                let two = try files("two\(n)", threads: 2, split: split)
+                for (k, kind) in kinds.enumerated() { #expect(two[k] == one[k], "\(kind) differs with split \(split)") }
+            }
+            // The automatic split key halves the largest source's postings and positions bytes.
+            let key = try #require(try SegmentMerger.splitKey(snap.segments, minimumBytes: 0))
+            #expect(try SegmentMerger.splitKey(snap.segments, minimumBytes: Int.max) == nil)
+            let two = try files("auto", threads: 2, split: key)
+            #expect(two == one)
+        }
+    }
+}
