@@ -35,13 +35,27 @@ final class SegmentWriter {
     func append(_ run: TermRun) throws {
         let postBase = Int(post.offset), posBase = Int(pos.offset)
         try run.withBytes { postings, positions in
-            try post.write(postings)
-            try pos.write(positions)
+            try Self.copy(postings, to: post)
+            try Self.copy(positions, to: pos)
         }
         for var t in run.terms {
             t.info.postOffset += postBase
             t.info.posOffset += posBase
             dict.add(key: t.key, info: t.info)
+        }
+    }
+
+    /// Writes mapped `bytes` to `sink` in pieces, dropping each piece's pages once written, so
+    /// that copying a large temporary file does not keep it all resident.
+    private static func copy(_ bytes: UnsafeRawBufferPointer, to sink: FileSink) throws {
+        let piece = 8 << 20
+        var at = 0
+        while at < bytes.count {
+            let n = min(piece, bytes.count - at)
+            let part = UnsafeRawBufferPointer(rebasing: bytes[at..<at + n])
+            try sink.write(part)
+            Sys.dropPages(part.baseAddress!, length: n)
+            at += n
         }
     }
 
