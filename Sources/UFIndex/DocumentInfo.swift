@@ -46,6 +46,15 @@ public struct UnitAnchor: Sendable, Equatable {
 
     /// Creates an anchor.
     public init(unit: UInt32, byte: UInt32) { self.unit = unit; self.byte = byte }
+
+    /// True when the UTF-8 bytes at `b` start a Han character of the basic block
+    /// (U+4E00...U+9FFF: lead byte E4 with a second byte from B8, or E5...E9).
+    @inlinable
+    public static func startsBasicHan(_ bytes: UnsafeRawBufferPointer, at b: Int) -> Bool {
+        guard b >= 0, b + 1 < bytes.count else { return false }
+        let b0 = bytes[b]
+        return (b0 >= 0xE5 && b0 <= 0xE9) || (b0 == 0xE4 && bytes[b + 1] >= 0xB8)
+    }
 }
 
 /// Units between anchors: a document gets one about every this many units.

@@ -38,8 +38,6 @@ public final class SegmentBuffer {
     var docStart: [Int] = [0]
     /// Each document's length in ICU words (BM25's dl), by local doc id.
     private(set) var lengths: [UInt32] = []
-    /// The anchors of the document last inverted (see `invert`).
-    private var anchors: [UnitAnchor] = []
     /// Each document's number of matching units, by local doc id.
     private(set) var unitCounts: [UInt32] = []
     /// BMP bigrams (c1 << 16 | c2) to term id.
@@ -105,7 +103,7 @@ public final class SegmentBuffer {
         lengths.append(info.length)
         try store.add(original)
         let wantsAnchors = analysis.encoding == .utf8 && original.count > 2 * Int(unitAnchorInterval)
-        let units = invert(analysis, anchorsIn: wantsAnchors ? original : nil)
+        let (units, anchors) = invert(analysis, anchorsIn: wantsAnchors ? original : nil)
         docs[doc].units = units
         if units > 2 * unitAnchorInterval { docs[doc].anchors = anchors }
         unitCounts.append(units)
@@ -128,16 +126,17 @@ public final class SegmentBuffer {
         return 1 << 62 | UInt64(c1) << 21 | UInt64(c2)
     }
 
-    /// Appends the document's term occurrences to the log: first every occurrence's packed key
-    /// in one pass over the units, then the keys resolved to term ids in a tight loop (the
-    /// hash probes are independent, so the processor overlaps their cache misses).
+    /// Appends the document's term occurrences to the log and returns its number of units: first
+    /// every occurrence's packed key in one pass over the units, then the keys resolved to term
+    /// ids in a tight loop (the hash probes are independent, so the processor overlaps their
+    /// cache misses).
     ///
-    /// With `original` (the document's UTF-8 bytes), also sets ``anchors``: about every
+    /// With `original` (the document's UTF-8 bytes), also returns its anchors: about every
     /// `unitAnchorInterval` units, the first character unit from there on that is a Han
     /// character of the basic block in the original (see ``UnitAnchor``).
-    private func invert(_ a: Analysis, anchorsIn original: UnsafeRawBufferPointer?) -> UInt32 {
+    private func invert(_ a: Analysis, anchorsIn original: UnsafeRawBufferPointer?) -> (units: UInt32, anchors: [UnitAnchor]) {
         let log = self.log!
-        anchors.removeAll(keepingCapacity: true)
+        var anchors = [UnitAnchor]()
         var nextAnchor = original == nil ? UInt32.max : unitAnchorInterval
         return a.normalized.text.withUnsafeBufferPointer { t in
             a.words.withUnsafeBufferPointer { ws in
@@ -168,7 +167,7 @@ public final class SegmentBuffer {
                         }
                         if pos >= nextAnchor, let o = original {
                             let b = Int(a.normalized.origStart[i])
-                            if Self.startsBasicHan(o, at: b) {
+                            if UnitAnchor.startsBasicHan(o, at: b) {
                                 anchors.append(UnitAnchor(unit: pos, byte: UInt32(b)))
                                 nextAnchor = pos &+ unitAnchorInterval
                             }
@@ -227,18 +226,9 @@ public final class SegmentBuffer {
                     out[x] = resolve(keys[x])
                 }
                 log.count += k
-                return pos
+                return (pos, anchors)
             }
         }
-    }
-
-    /// True when the UTF-8 bytes at `b` encode a Han character of the basic block
-    /// (U+4E00...U+9FFF: lead byte E4 with a second byte from B8, or E5...E9).
-    @inline(__always)
-    static func startsBasicHan(_ bytes: UnsafeRawBufferPointer, at b: Int) -> Bool {
-        guard b + 2 < bytes.count else { return false }
-        let b0 = bytes[b]
-        return (b0 >= 0xE5 && b0 <= 0xE9) || (b0 == 0xE4 && bytes[b + 1] >= 0xB8)
     }
 
     /// How many keys ahead of its lookup a key's hash slot is prefetched.

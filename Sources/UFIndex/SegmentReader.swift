@@ -196,7 +196,7 @@ extension SegmentReader {
             guard !info.anchors.isEmpty else { continue }
             // Every anchor starts a Han character of the basic block in the stored text.
             try withOriginal(d) { bytes, _ in
-                for a in info.anchors where !SegmentBuffer.startsBasicHan(bytes, at: Int(a.byte)) {
+                for a in info.anchors where !UnitAnchor.startsBasicHan(bytes, at: Int(a.byte)) {
                     throw IndexError.corrupt(file: docs.file, detail: "doc \(d): anchor at byte \(a.byte) is not at a Han character")
                 }
             }

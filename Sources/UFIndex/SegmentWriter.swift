@@ -29,7 +29,6 @@ final class SegmentWriter {
         dict.add(key: key, info: info)
     }
 
-    /// Writes the remaining files; returns the manifest entry of the new segment.
     /// Appends the terms of `run` (which come after every term added so far), their postings
     /// and positions copied from its temporary files and their offsets moved to match.
     func append(_ run: TermRun) throws {
@@ -59,6 +58,7 @@ final class SegmentWriter {
         }
     }
 
+    /// Writes the remaining files; returns the manifest entry of the new segment.
     func finish(docs: [DocumentInfo], store: DocStoreBuilder) throws -> SegmentEntry {
         var sizes: [UInt16: UInt64] = [:]
         sizes[FileKind.postings.rawValue] = try post.finish(kind: .postings)

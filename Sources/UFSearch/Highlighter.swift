@@ -1,4 +1,5 @@
 import UFAnalysis
+import UFIndex
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -217,9 +218,7 @@ public enum Highlighter {
     static func prefixCut(_ bytes: UnsafeRawBufferPointer, near limit: Int) -> Int? {
         var p = min(limit, bytes.count - 2)
         while p > limit / 2 {
-            let b = bytes[p]
-            // U+4E00...U+9FFF: lead byte E4 (second byte B8...BF) to E9.
-            if b == 0x0A || (b >= 0xE5 && b <= 0xE9) || (b == 0xE4 && bytes[p + 1] >= 0xB8) { return p }
+            if bytes[p] == 0x0A || UnitAnchor.startsBasicHan(bytes, at: p) { return p }
             p -= 1
         }
         return nil
