@@ -250,7 +250,7 @@ extension Searcher {
                 if d >= hi { break outer }
                 target = d == Int32.max - 1 ? Int32.max : d + 1
                 if hasDeletions && seg.isDeleted(Int(d)) { continue }
-                if !filters.isEmpty, try !filters.allSatisfy({ try $0.passes(seg.docs, d) }) { continue }
+                if !filters.isEmpty, try !RecordFilter.all(filters, pass: seg.docs, d) { continue }
                 let id = base + Int(d)
                 let counting = limit > 0 && work.counted.load(ordering: .relaxed) < limit
                 // What cannot beat this thread's worst hit, or the k-th best of another's, cannot rank.

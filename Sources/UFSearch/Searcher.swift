@@ -228,7 +228,7 @@ public final class Searcher {
     private func filter(_ plan: QueryPlan, _ seg: SegmentReader, _ domain: [Int32]?) throws -> [Int32] {
         guard let f = RecordFilter(plan, normalizer: analyzer.normalizer) else { return [] }
         let docs = domain ?? (0..<Int32(seg.docCount)).filter { !seg.isDeleted(Int($0)) }
-        return try docs.filter { try f.passes(seg.docs, $0) }
+        return try docs.filter { try RecordFilter.all([f], pass: seg.docs, $0) }
     }
 
     /// True when `haystack` holds `needle` contiguously.
@@ -267,10 +267,16 @@ enum RecordFilter {
     /// True for a filter that uses a normaliser (a search must test it on one thread).
     var needsNormalizer: Bool { if case .title = self { true } else { false } }
 
-    /// True when local document `d` of `table` passes.
+    /// True when local document `d` of `table` passes every filter of `filters` (its record read once).
     @inline(__always)
-    func passes(_ table: DocTableReader, _ d: Int32) throws -> Bool {
+    static func all(_ filters: [RecordFilter], pass table: DocTableReader, _ d: Int32) throws -> Bool {
         let f = try table.filterFields(Int(d))
+        return filters.allSatisfy { $0.passes(f) }
+    }
+
+    /// True when a document with these record fields (``UFIndex/DocTableReader/filterFields(_:)``) passes.
+    @inline(__always)
+    func passes(_ f: (path: UnsafeRawBufferPointer, title: UnsafeRawBufferPointer, year: UInt16)) -> Bool {
         switch self {
         case .path(let p): return Searcher.contains(f.path, p)
         case .year(let lo, let hi): return f.year != 0 && Int(f.year) >= lo && Int(f.year) <= hi
