@@ -409,7 +409,7 @@ extension Searcher {
         guard count > 0, !sequences.isEmpty,
               sequences.allSatisfy({ $0.units.allSatisfy { if case .char = $0 { true } else { false } } })
         else { return nil }
-        let (info, _, _) = try segment.docs.info(l)
+        let (info, block, offset) = try segment.docs.info(l)
         guard info.encoding == .utf8, !info.anchors.isEmpty else { return nil }
         // The first match's start, and the end (one past the last unit) of the last to end.
         var first = UInt32.max, last: UInt32 = 0
@@ -430,7 +430,7 @@ extension Searcher {
         let from = Int(startAnchor?.byte ?? 0)
         let to = endAnchor.map { Int($0.byte) } ?? Int(info.size)
         guard from > 0 || to < Int(info.size), to - from <= Self.anchoredRegionLimit else { return nil }
-        return try segment.withOriginal(l, limit: to) { bytes, _ -> HitDetail? in
+        return try segment.store.withDocument(block: block, offset: offset, size: info.size, limit: to) { bytes -> HitDetail? in
             guard bytes.count == to,
                   let decoded = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[from..<to])), decoded.encoding == .utf8
             else { return nil }
