@@ -149,6 +149,36 @@ struct DocStoreTests {
         }
     }
 
+    /// More dictionaries than a context keeps copies of (``StoreDecoder/Context/afterDictionaryLimit``):
+    /// blocks of the first ones decompress after the context's copy, the others with the shared
+    /// dictionary, in any order.
+    @Test func blocksOfManyDictionariesDecompressInAnyOrder() throws {
+        try withTempDir { dir in
+            let sources = (0..<6).map { storeDocuments(count: 150, seed: 20 + UInt64($0)) }
+            let merged = DocStoreBuilder()
+            var firstLocation = [Int]()
+            for (k, docs) in sources.enumerated() {
+                let (p, l) = try writeStore(docs, dir: dir, name: "s\(k)")
+                firstLocation.append(merged.locations.count)
+                try withStore(p) { r in try merged.appendBlocks(of: r, locations: l) }
+            }
+            let pm = try writeStore(merged, dir: dir, name: "m")
+            #expect(StoreDecoder.Context.afterDictionaryLimit < sources.count)
+            try withStore(pm) { (r: DocStoreReader) throws in
+                #expect(r.dictCount == sources.count)
+                // Round robin over the sources, so that every context meets every dictionary.
+                for round in 0..<2 {
+                    for i in stride(from: round, to: 150, by: 7) {
+                        for (k, docs) in sources.enumerated() {
+                            let l = merged.locations[firstLocation[k] + i]
+                            #expect(try r.document(block: l.block, offset: l.offset, size: UInt64(docs[i].count)) == docs[i])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Damaged tables and frames are reported as corruption of the store file, never a trap.
     @Test func corruptStoresThrow() throws {
         try withTempDir { dir in
