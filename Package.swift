@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "UFServer",
             dependencies: [
-                "UFSearch",
+                "UFSearch", "UFIndex",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "UFAnalysisTests", dependencies: ["UFAnalysis", "UFTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "UFIndexTests", dependencies: ["UFIndex", "UFAnalysis", "UFTestSupport"]),
         .testTarget(name: "UFSearchTests", dependencies: ["UFSearch", "UFIndex", "UFAnalysis", "UFTestSupport"], resources: [.copy("Golden")]),
-        .testTarget(name: "UFServerTests", dependencies: ["UFServer", "UFTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "UFServerTests", dependencies: ["UFServer", "UFIndex", "UFTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "CLITests", dependencies: [], resources: [.copy("Golden")]),
     ],
     swiftLanguageModes: [.v5]

@@ -451,6 +451,11 @@ def server_text(s):
         c = s["ping_c"]
         lines.append(f"- the same from C (scripts/ping.c, no Python in the round trip): p50 {f_ms(c['p50_ms'])}, "
                      f"p99 {f_ms(c['p99_ms'])}")
+    if s.get("ping_c_pinned"):
+        c = s["ping_c_pinned"]
+        lines.append(f"- the same from C with the client pinned to its processor (`ping PORT N pin`, as netperf and "
+                     f"sockperf are run; the server serves it on the event loop pinned there): p50 {f_ms(c['p50_ms'])}, "
+                     f"p99 {f_ms(c['p99_ms'])}")
     lines += [
              "", "| clients | queries/s | p50 | p99 | requests | errors | load generator CPU |", "|---|---|---|---|---|---|---|"]
     for l in s["levels"]:

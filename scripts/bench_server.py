@@ -92,9 +92,11 @@ async def level(host, port, queries, clients, seconds, max_requests, limit):
             "client_cpu_per_s": cpu / wall if wall > 0 else None}
 
 
-def ping_c(client, port, n):
-    """The same PINGs from scripts/ping.c (no Python in the round trip)."""
-    out = subprocess.run([client, str(port), str(n)], capture_output=True, text=True, timeout=120)
+def ping_c(client, port, n, pin=False):
+    """The same PINGs from scripts/ping.c (no Python in the round trip); with pin, the client stays on the
+    processor it starts on (see scripts/ping.c)."""
+    out = subprocess.run([client, str(port), str(n)] + (["pin"] if pin else []), capture_output=True, text=True,
+                         timeout=120)
     if out.returncode != 0:
         raise RuntimeError(f"{client}: {out.stderr.strip()}")
     p50, p99, mean = (float(x) / 1e3 for x in out.stdout.split())
@@ -111,6 +113,7 @@ def run(host, port, queries, pings=2000, levels=(1, 4, 16), seconds=10.0, max_re
     out["ping"] = ping(host, port, pings)
     if ping_client:
         out["ping_c"] = ping_c(ping_client, port, pings)
+        out["ping_c_pinned"] = ping_c(ping_client, port, pings, pin=True)
     if warmup > 0:
         asyncio.run(level(host, port, queries, 1, warmup, max_requests, limit))
     out["levels"] = [asyncio.run(level(host, port, queries, c, seconds, max_requests, limit)) for c in levels]
@@ -147,6 +150,8 @@ def main():
     if "ping_c" in res:
         p = res["ping_c"]
         print(f"PING x{p['pings']}: p50 {p['p50_ms']:.3f} ms, p99 {p['p99_ms']:.3f} ms (C client)")
+        p = res["ping_c_pinned"]
+        print(f"PING x{p['pings']}: p50 {p['p50_ms']:.3f} ms, p99 {p['p99_ms']:.3f} ms (C client, pinned)")
     for l in res["levels"]:
         print(f"{l['clients']:>2} clients: {l['qps']:.0f} q/s, p50 {l['p50_ms']:.2f} ms, p99 {l['p99_ms']:.2f} ms, "
               f"{l['requests']} requests in {l['seconds']:.1f} s, {l['errors']} errors, client CPU {l['client_cpu_per_s']:.2f}")

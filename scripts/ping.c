@@ -2,9 +2,17 @@
  * server's and the loopback's, not a Python client's (a Python client adds ~40 µs per round trip
  * on our machines). Built by scripts/bench with the C compiler that ships with Swift.
  *
- *   ping PORT [N]   N (default 2000) sequential "PING\n" on one connection, each answered by
- *                   "OK PONG\n.\n"; prints "p50_us p99_us mean_us" on one line. Exit 2 on error.
+ *   ping PORT [N] [pin]
+ *       N (default 2000) sequential "PING\n" on one connection, each answered by "OK PONG\n.\n";
+ *       prints "p50_us p99_us mean_us" on one line. Exit 2 on error.
+ *       With "pin", the client first pins itself to the processor it starts on, as latency
+ *       benchmarks (netperf, sockperf) are run: unpinned, the scheduler moves a woken client to
+ *       the idle core, so every round trip pays two cross-core wake-ups (~60 µs on our virtual
+ *       machines) whichever core the server answers on. The server serves each connection on
+ *       an event loop pinned to the client's processor (docs/PROTOCOL.md, "Latency").
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -26,9 +34,15 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: ping PORT [N]\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: ping PORT [N] [pin]\n"); return 2; }
     int n = argc > 2 ? atoi(argv[2]) : 2000;
     if (n < 1) n = 1;
+    if (argc > 3 && strcmp(argv[3], "pin") == 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(sched_getcpu(), &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) { perror("ping: sched_setaffinity"); return 2; }
+    }
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);

@@ -272,8 +272,6 @@ public enum Sys {
         return UnsafeRawPointer(p)
     }
 
-    /// Unmaps a region returned by ``mmap(_:length:path:)``. Failure is ignored (it can only
-    /// mean the arguments were wrong, and this runs from deinit).
     /// Tells the kernel the process no longer needs the pages of a read-only file mapping in
     /// `pointer ..< pointer + length` (rounded inwards to whole pages): they leave the resident set
     /// and are read again from the file if touched. Used by merges, which read each source once.
@@ -289,6 +287,8 @@ public enum Sys {
         #endif
     }
 
+    /// Unmaps a region returned by ``mmap(_:length:path:)``. Failure is ignored (it can only
+    /// mean the arguments were wrong, and this runs from deinit).
     public static func munmap(_ pointer: UnsafeRawPointer, length: Int) {
         #if canImport(Darwin)
         _ = Darwin.munmap(UnsafeMutableRawPointer(mutating: pointer), length)
@@ -359,6 +359,41 @@ public enum Sys {
         #endif
     }
 
+    // MARK: Processors
+
+    /// The processors the calling thread may run on (`sched_getaffinity`), ascending; empty
+    /// when the platform cannot tell.
+    public static func allowedProcessors() -> [Int] {
+        #if os(Linux)
+        var set = cpu_set_t()
+        guard c_sched_getaffinity(0, MemoryLayout<cpu_set_t>.size, &set) == 0 else { return [] }
+        return withUnsafeBytes(of: &set) { bytes in
+            (0..<bytes.count * 8).filter { bytes[$0 / 8] & (1 << ($0 % 8)) != 0 }
+        }
+        #else
+        return []
+        #endif
+    }
+
+    /// Restricts the calling thread to `processors` (`sched_setaffinity`); false when that
+    /// failed or the platform has no such call.
+    @discardableResult
+    public static func pinCurrentThread(to processors: [Int]) -> Bool {
+        #if os(Linux)
+        var set = cpu_set_t()
+        let fits = withUnsafeMutableBytes(of: &set) { bytes -> Bool in
+            for p in processors {
+                guard p >= 0 && p < bytes.count * 8 else { return false }
+                bytes[p / 8] |= UInt8(1 << (p % 8))
+            }
+            return !processors.isEmpty
+        }
+        return fits && c_sched_setaffinity(0, MemoryLayout<cpu_set_t>.size, &set) == 0
+        #else
+        return false
+        #endif
+    }
+
     /// Sleeps the calling thread for `nanoseconds`, resuming after signal interruptions.
     public static func sleep(nanoseconds: Int64) {
         guard nanoseconds > 0 else { return }
@@ -372,4 +407,13 @@ public enum Sys {
 /// glibc's mallopt (malloc.h is not part of the Glibc module).
 @_silgen_name("mallopt")
 private func c_mallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif
+
+#if os(Linux)
+/// glibc's sched_getaffinity and sched_setaffinity (declared only with _GNU_SOURCE); pid 0 is
+/// the calling thread.
+@_silgen_name("sched_getaffinity")
+private func c_sched_getaffinity(_ pid: Int32, _ size: Int, _ set: UnsafeMutableRawPointer) -> Int32
+@_silgen_name("sched_setaffinity")
+private func c_sched_setaffinity(_ pid: Int32, _ size: Int, _ set: UnsafeRawPointer) -> Int32
 #endif

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOExtras
 import NIOPosix
+import UFIndex
 
 /// The TCP line-protocol server (`docs/PROTOCOL.md`) in front of a ``ServerBackend``.
 ///
@@ -26,7 +27,9 @@ public final class LineServer: @unchecked Sendable {
     private struct Runtime {
         let group: MultiThreadedEventLoopGroup
         let pool: NIOThreadPool
-        let serverChannel: any Channel
+        let serverChannels: [any Channel]
+        /// How connections are steered to event loops (nil: one listening socket, unpinned loops).
+        let steering: ProcessorSteering?
         let registry: ConnectionRegistry
         let timer: RefreshTimer
     }
@@ -58,6 +61,19 @@ public final class LineServer: @unchecked Sendable {
         }
     }
 
+    /// The processors of the event loop serving each open connection (empty lists when
+    /// connections are not steered); tests use it.
+    var connectionProcessors: [[Int]] {
+        lock.withLock { () -> [[Int]] in
+            guard case .running(let runtime) = state else { return [] }
+            return runtime.registry.all.map { channel in
+                guard let steering = runtime.steering,
+                      let i = runtime.serverChannels.firstIndex(where: { $0.eventLoop === channel.eventLoop }) else { return [] }
+                return steering.processors[i]
+            }
+        }
+    }
+
     /// `host:port`, with brackets around an IPv6 host (`[::1]:7700`).
     public static func describe(host: String, port: Int) -> String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
@@ -85,33 +101,28 @@ public final class LineServer: @unchecked Sendable {
         let offload: ConnectionHandler.Offload = { eventLoop, work in
             pool.runIfActive(eventLoop: eventLoop, work)
         }
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    guard registry.admit(channel) else {
-                        try sync.addHandler(ConnectionRejecter())
-                        return
-                    }
-                    try sync.addHandlers(
-                        LineServer.connectionHandlers(config: config, requestHandler: requestHandler, offload: offload))
+        let childInitializer: @Sendable (any Channel) -> EventLoopFuture<Void> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let sync = channel.pipeline.syncOperations
+                guard registry.admit(channel) else {
+                    try sync.addHandler(ConnectionRejecter())
+                    return
                 }
+                try sync.addHandlers(
+                    LineServer.connectionHandlers(config: config, requestHandler: requestHandler, offload: offload))
             }
-
-        let channel: any Channel
+        }
+        let channels: [any Channel]
+        let steering: ProcessorSteering?
         do {
-            channel = try bootstrap.bind(host: config.host, port: config.port).wait()
+            (channels, steering) = try Self.listen(config: config, group: group, childInitializer: childInitializer)
         } catch {
             try? pool.syncShutdownGracefully()
             try? group.syncShutdownGracefully()
             lock.withLock { state = .idle }
             throw ServerError.bindFailed(host: config.host, port: config.port, reason: String(describing: error))
         }
+        let channel = channels[0]
         let timer = RefreshTimer(backend: backend, interval: config.refreshInterval)
         timer.start()
 
@@ -121,7 +132,7 @@ public final class LineServer: @unchecked Sendable {
         )
         lock.withLock {
             state = .running(
-                Runtime(group: group, pool: pool, serverChannel: channel, registry: registry, timer: timer))
+                Runtime(group: group, pool: pool, serverChannels: channels, steering: steering, registry: registry, timer: timer))
             address = bound
         }
         return bound
@@ -185,6 +196,49 @@ public final class LineServer: @unchecked Sendable {
         lock.withLock { signalSources += sources }
     }
 
+    /// The listening sockets: one per event loop, with connections steered to the loop on the
+    /// client's processor (``ProcessorSteering``), or one for all loops where steering cannot
+    /// be set up.
+    private static func listen(config: ServerConfig, group: MultiThreadedEventLoopGroup,
+                               childInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) throws
+        -> (channels: [any Channel], steering: ProcessorSteering?)
+    {
+        let loops = Array(group.makeIterator())
+        func bootstrap(_ group: any EventLoopGroup, _ child: any EventLoopGroup, reusePort: Bool) -> ServerBootstrap {
+            ServerBootstrap(group: group, childGroup: child)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: reusePort ? 1 : 0)
+                .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .childChannelInitializer(childInitializer)
+        }
+        let plain = { [try bootstrap(group, group, reusePort: false).bind(host: config.host, port: config.port).wait()] }
+        guard config.steerToProcessors, let steering = ProcessorSteering(allowed: Sys.allowedProcessors(), loops: loops.count) else {
+            return (try plain(), nil)
+        }
+        // The port is first taken without SO_REUSEPORT, so that a port another server listens
+        // on (ufsearch's steered group included) fails here as it would without steering.
+        let probe = try plain()[0]
+        let port = probe.localAddress?.port ?? config.port
+        try probe.close().wait()
+        var channels = [any Channel]()
+        do {
+            for (i, loop) in steering.processors.indices.map({ ($0, loops[$0]) }) {
+                guard try loop.submit({ steering.pinCurrentThread(loop: i) }).wait() else { throw ChannelError.operationUnsupported }
+                channels.append(try bootstrap(loop, loop, reusePort: true).bind(host: config.host, port: port).wait())
+            }
+            try steering.attach(to: channels[0])
+        } catch {
+            // Not available here: undo, and listen the plain way.
+            for c in channels { try? c.close().wait() }
+            for loop in loops { _ = try? loop.submit({ Sys.pinCurrentThread(to: Sys.allowedProcessors()) }).wait() }
+            return ([try bootstrap(group, group, reusePort: false).bind(host: config.host, port: port).wait()], nil)
+        }
+        return (channels, steering)
+    }
+
     /// The pipeline of an admitted connection: idle timer (unless disabled), line framing, then the protocol.
     static func connectionHandlers(
         config: ServerConfig, requestHandler: RequestHandler, offload: @escaping ConnectionHandler.Offload
@@ -208,7 +262,7 @@ public final class LineServer: @unchecked Sendable {
 
     private func stop(_ runtime: Runtime) {
         // 1. Stop accepting.
-        try? runtime.serverChannel.close().wait()
+        for channel in runtime.serverChannels { try? channel.close().wait() }
         // 2. Ask every connection to finish what it has received, then close.
         for channel in runtime.registry.all {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())

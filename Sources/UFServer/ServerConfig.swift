@@ -20,6 +20,9 @@ public struct ServerConfig: Sendable {
     public var refreshInterval: Double
     /// Seconds a graceful shutdown waits for in-flight requests before closing the connections; default 2.
     public var shutdownGracePeriod: Double
+    /// Whether each connection is served by an event loop pinned to its client's processor
+    /// (``ProcessorSteering``; Linux, several processors); default true.
+    public var steerToProcessors: Bool
 
     /// Creates a configuration; every parameter has the default documented on its property.
     public init(
@@ -30,7 +33,8 @@ public struct ServerConfig: Sendable {
         maxLineLength: Int = 65536,
         workerThreads: Int = System.coreCount,
         refreshInterval: Double = 0.2,
-        shutdownGracePeriod: Double = 2
+        shutdownGracePeriod: Double = 2,
+        steerToProcessors: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -40,6 +44,7 @@ public struct ServerConfig: Sendable {
         self.workerThreads = workerThreads
         self.refreshInterval = refreshInterval
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.steerToProcessors = steerToProcessors
     }
 
     /// Checks every setting's range.
