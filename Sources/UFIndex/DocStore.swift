@@ -1,10 +1,13 @@
 // Document store (.store): every document's original bytes, zstd-compressed in small blocks
-// (about 16 KiB) with a dictionary trained on the segment's first 4 MiB of documents, so that
-// one document costs one small decompression (~10 µs) while neighbouring documents still share
+// (about 8 KiB) with a dictionary trained on the segment's first 4 MiB of documents, so that
+// one document costs one small decompression (~5 µs) while neighbouring documents still share
 // their common phrasing through the dictionary (M benchmark corpus, 109.9 MB of text: 20.7 MB
 // with a 512 KiB dictionary per segment at zstd level 5 with minMatch 6 and searchLog 5, 21.0 MB
 // at level 6 for ~25% more compression time, 23.6 MB at level 3; 36.0 MB for 256 KiB blocks
-// without a dictionary).
+// without a dictionary). With the dictionary, block size barely moves the total (M: 20.99 MB
+// for 16 KiB blocks, 20.97 MB for 8 KiB, 21.13 MB for 4 KiB), and a hit line decompresses a
+// whole block: the server spent ~14% less CPU on the bench queries with 8 KiB than with 16 KiB
+// (4 KiB gained nothing more).
 //
 //   body       := chunk* blockTable dictTable trailer
 //   chunk      := a block's zstd frame, or a dictionary (ZDICT format); each is found through
@@ -27,7 +30,7 @@ import CZstd
 import Foundation
 
 /// Uncompressed bytes gathered before a store block is compressed.
-let storeBlockTarget = 16 << 10
+let storeBlockTarget = 8 << 10
 /// Uncompressed bytes gathered (and kept raw) before the dictionary is trained on them.
 let storeDictionarySample = 4 << 20
 /// Largest dictionary; smaller samples get at most an eighth of their size.
@@ -81,7 +84,7 @@ final class DocStoreBuilder {
     }
 
     /// Closes the open block. Closed blocks are kept raw until the dictionary is trained, then
-    /// compressed in batches of about 1 MiB: compressing 16 KiB now and then between analyses
+    /// compressed in batches of about 1 MiB: compressing a block now and then between analyses
     /// finds the dictionary's match tables out of the cache every time (2.5x slower).
     private func closeBlock() throws {
         guard !pending.isEmpty else { return }
