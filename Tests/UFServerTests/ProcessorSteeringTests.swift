@@ -55,7 +55,8 @@ import UFIndex
             done.wait()
             #expect(pinned)
             #expect(client != nil)
-            #expect(server.connectionProcessors == [[cpu]], "client on processor \(cpu)")
+            let serving = server.connectionProcessors
+            #expect(serving.count == 1 && serving[0].contains(cpu), "client on processor \(cpu), served on \(serving)")
             client = nil
             let deadline = Date().addingTimeInterval(5)
             while server.openConnections > 0 && Date() < deadline { usleep(10_000) }
