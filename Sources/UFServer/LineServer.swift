@@ -225,7 +225,8 @@ public final class LineServer: @unchecked Sendable {
         try probe.close().wait()
         var channels = [any Channel]()
         do {
-            for (i, loop) in steering.processors.indices.map({ ($0, loops[$0]) }) {
+            for i in steering.processors.indices {
+                let loop = loops[i]
                 guard try loop.submit({ steering.pinCurrentThread(loop: i) }).wait() else { throw ChannelError.operationUnsupported }
                 channels.append(try bootstrap(loop, loop, reusePort: true).bind(host: config.host, port: port).wait())
             }
@@ -233,7 +234,7 @@ public final class LineServer: @unchecked Sendable {
         } catch {
             // Not available here: undo, and listen the plain way.
             for c in channels { try? c.close().wait() }
-            for loop in loops { _ = try? loop.submit({ Sys.pinCurrentThread(to: Sys.allowedProcessors()) }).wait() }
+            for loop in loops { _ = try? loop.submit({ Sys.pinCurrentThread(to: steering.allowed) }).wait() }
             return ([try bootstrap(group, group, reusePort: false).bind(host: config.host, port: port).wait()], nil)
         }
         return (channels, steering)
