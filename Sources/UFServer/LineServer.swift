@@ -61,6 +61,22 @@ public final class LineServer: @unchecked Sendable {
         }
     }
 
+    /// Attaches the steering program to the first listening socket (tests make it fail, to
+    /// check the fallback to one socket).
+    var attachSteering: @Sendable (ProcessorSteering, any Channel) throws -> Void = { steering, channel in
+        try steering.attach(to: channel)
+    }
+
+    /// The processors each event loop's thread may run on (tests use it).
+    var loopProcessors: [[Int]] {
+        let group: MultiThreadedEventLoopGroup? = lock.withLock {
+            if case .running(let runtime) = state { return runtime.group }
+            return nil
+        }
+        guard let group else { return [] }
+        return group.makeIterator().map { (try? $0.submit { Sys.allowedProcessors() }.wait()) ?? [] }
+    }
+
     /// The processors of the event loop serving each open connection (empty lists when
     /// connections are not steered); tests use it.
     var connectionProcessors: [[Int]] {
@@ -115,7 +131,7 @@ public final class LineServer: @unchecked Sendable {
         let channels: [any Channel]
         let steering: ProcessorSteering?
         do {
-            (channels, steering) = try Self.listen(config: config, group: group, childInitializer: childInitializer)
+            (channels, steering) = try Self.listen(config: config, group: group, attach: attachSteering, childInitializer: childInitializer)
         } catch {
             try? pool.syncShutdownGracefully()
             try? group.syncShutdownGracefully()
@@ -200,6 +216,7 @@ public final class LineServer: @unchecked Sendable {
     /// client's processor (``ProcessorSteering``), or one for all loops where steering cannot
     /// be set up.
     private static func listen(config: ServerConfig, group: MultiThreadedEventLoopGroup,
+                               attach: (ProcessorSteering, any Channel) throws -> Void,
                                childInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) throws
         -> (channels: [any Channel], steering: ProcessorSteering?)
     {
@@ -230,7 +247,7 @@ public final class LineServer: @unchecked Sendable {
                 guard try loop.submit({ steering.pinCurrentThread(loop: i) }).wait() else { throw ChannelError.operationUnsupported }
                 channels.append(try bootstrap(loop, loop, reusePort: true).bind(host: config.host, port: port).wait())
             }
-            try steering.attach(to: channels[0])
+            try attach(steering, channels[0])
         } catch {
             // Not available here: undo, and listen the plain way.
             for c in channels { try? c.close().wait() }

@@ -62,4 +62,29 @@ import UFIndex
             while server.openConnections > 0 && Date() < deadline { usleep(10_000) }
         }
     }
+
+    /// When the program cannot be attached, the server listens on one socket with its loops
+    /// free to run on every allowed processor again, and serves as before.
+    @Test func failedSteeringFallsBackToOneSocket() throws {
+        let allowed = Sys.allowedProcessors()
+        #if os(Linux)
+        guard allowed.count >= 2 else { return }
+        #else
+        return
+        #endif
+        struct Refused: Error {}
+        let server = LineServer(config: ServerConfig(host: "127.0.0.1", port: 0, workerThreads: 2), backend: MockBackend())
+        server.attachSteering = { _, _ in throw Refused() }
+        let (_, port) = try server.start()
+        defer { server.shutdown() }
+        #expect(server.loopProcessors.allSatisfy { $0 == allowed }, "loops: \(server.loopProcessors)")
+        let client = try TestClient(port: port)
+        #expect(try client.request("PING").status == "OK PONG")
+        #expect(server.connectionProcessors == [[]])
+        // With steering, the loops are pinned (the control for the check above).
+        let steered = LineServer(config: ServerConfig(host: "127.0.0.1", port: 0, workerThreads: 2), backend: MockBackend())
+        _ = try steered.start()
+        defer { steered.shutdown() }
+        #expect(steered.loopProcessors.contains { $0 != allowed })
+    }
 }
