@@ -146,7 +146,6 @@ public final class Searcher {
         return hits
     }
 
-    /// A scored document; `<` orders worse before better (lower score, then higher id).
     /// Adds `c` to a top-`k` heap when it has room or `c` beats its worst.
     @inline(__always)
     static func offer(_ c: Candidate, to heap: inout Heap<Candidate>, keeping k: Int) {
@@ -157,6 +156,7 @@ public final class Searcher {
         }
     }
 
+    /// A scored document; `<` orders worse before better (lower score, then higher id).
     struct Candidate: Comparable {
         var score: Double
         var id: Int
