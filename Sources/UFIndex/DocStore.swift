@@ -192,7 +192,7 @@ public struct DocStoreReader {
     let blockTableStart: Int
     let dictTableStart: Int
     /// Decompression contexts and digested dictionaries, shared by the copies of this reader.
-    let decoder: StoreDecoder
+    private let decoder: StoreDecoder
 
     static let blockEntrySize = 20
     static let dictEntrySize = 12
@@ -233,8 +233,8 @@ public struct DocStoreReader {
         let k = Int(dict) - 1
         return try decoder.withContext(file: file) { ctx in
             let raw: UnsafeRawBufferPointer
-            if k >= 0 && Int(rlen) < StoreDecoder.Context.afterDictionaryCapacity {
-                raw = try ctx.decompressAfterDictionary(frame, dictionary: k, of: self, expectedSize: Int(rlen))
+            if k >= 0, let r = try ctx.decompressAfterDictionary(frame, dictionary: k, of: self, expectedSize: Int(rlen)) {
+                raw = r
             } else {
                 let ddict = k < 0 ? nil : try decoder.ddict(k, of: self)
                 raw = Int(rlen) - end >= StoreDecoder.partialSavings
@@ -377,17 +377,19 @@ final class StoreDecoder: @unchecked Sendable {
             }
         }
 
-        /// Block `frame` (compressed with dictionary `k` of `reader`, `expectedSize` bytes, below
-        /// ``afterDictionaryCapacity``) decompressed whole right after the context's copy of
-        /// the dictionary; valid until the next use of the context. Errors as
-        /// ``decompress(_:ddict:expectedSize:file:)``.
+        /// Block `frame` (compressed with dictionary `k` of `reader`, `expectedSize` bytes)
+        /// decompressed whole right after the context's copy of the dictionary; valid until the
+        /// next use of the context. Nil, with nothing done, for a block of at least
+        /// ``afterDictionaryCapacity`` bytes or a dictionary past the ``afterDictionaryLimit``
+        /// the context keeps copies of. Errors as ``decompress(_:ddict:expectedSize:file:)``.
         func decompressAfterDictionary(_ frame: UnsafeRawBufferPointer, dictionary k: Int, of reader: DocStoreReader,
-                                       expectedSize: Int) throws -> UnsafeRawBufferPointer {
+                                       expectedSize: Int) throws -> UnsafeRawBufferPointer? {
+            guard expectedSize < Self.afterDictionaryCapacity else { return nil }
             let entry: (buffer: UnsafeMutableRawBufferPointer, ddict: OpaquePointer)
             if let e = afterDictionary[k] {
                 entry = e
             } else if afterDictionary.count >= Self.afterDictionaryLimit {
-                return try decompress(frame, ddict: reader.decoder.ddict(k, of: reader), expectedSize: expectedSize, file: reader.file)
+                return nil
             } else {
                 let bytes = try reader.dictionary(k)
                 let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count + Self.afterDictionaryCapacity, alignment: 16)
