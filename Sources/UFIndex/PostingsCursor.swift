@@ -260,7 +260,7 @@ public struct PostingsIterator {
 
     /// The current document's positions (empty for terms without positions). Valid until the
     /// iterator moves to another block. A block's positions are decoded as far as needed,
-    /// jumping over runs of 32 documents by the block's skip marks when it has them.
+    /// jumping over runs of 8 documents by the block's skip marks when it has them.
     @inline(__always)
     public mutating func positions() throws -> UnsafeBufferPointer<UInt32> {
         guard pos != nil, doc >= 0, doc != Int32.max else { return UnsafeBufferPointer(start: nil, count: 0) }

@@ -30,12 +30,12 @@
 //   exception    := index:u8 high:varint      value[index] += high << bits (high > 0)
 //   packed(v, n, w) := ⌈n × w / 8⌉ bytes holding n values of w bits (0...32), least significant
 //                   bit first: value k occupies bits k×w ..< (k+1)×w of the little-endian stream
-//   blockPositions := gapK:u8{⌈(P - n) / 128⌉} [mark{⌊(n - 1) / 16⌋}] docPositions{n} pad
+//   blockPositions := gapK:u8{⌈(P - n) / 128⌉} [mark{⌊(n - 1) / 8⌋}] docPositions{n} pad
 //                   P: the sum of the block's tfs; docPositions := first rice(gap){tf - 1}: a
 //                   document's first position, then each next position minus the previous one;
 //                   gap k applies to the block's gaps 128 × k ..< 128 × (k + 1) (counted over
 //                   the block's documents in order); marks, present when P ≥ 256: the bit offset
-//                   in the stream of documents 16, 32, … 112, so a reader skips to them; u16le
+//                   in the stream of documents 8, 16, … 120, so a reader skips to them; u16le
 //                   when the block's positions take fewer than 8192 bytes, else u32le;
 //                   pad: zero bits to a byte
 //   first        := each document's first position, scaled by its unit count u (.docs): with
@@ -52,8 +52,11 @@
 
 /// Documents per postings block.
 public let postingsBlockSize = 128
-/// Documents between position skip marks.
-let positionSkipInterval = 16
+/// Documents between position skip marks. A candidate's positions are decoded from the mark
+/// before it, so a sparse reader (a rare sequence verified against common bigrams) decodes
+/// about half an interval of other documents' positions per candidate: 8 rather than 16 made
+/// the bench queries 6% faster on average (up to 45% for 宗教中国化) for 0.4% more index.
+let positionSkipInterval = 8
 /// Positions in a block from which its positions carry skip marks.
 let positionSkipMinimum = 256
 /// Blocks whose positions take fewer bytes than this have two-byte skip marks.
@@ -403,7 +406,7 @@ final class PostingsEncoder {
             }
             let chunkCount = positions.count - chunkStart
             // Document by document, its first position then its gaps, into `stream`; skip marks
-            // (stream bit offsets of documents 16, 32, …) go between the parameters and the stream.
+            // (stream bit offsets of documents 8, 16, …) go between the parameters and the stream.
             var out = stream
             out.count = 0
             var bw = BitWriter()
