@@ -27,7 +27,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .corrupt(file, detail):
             text = "index file \(file) is corrupt: \(detail)"
         case let .unsupportedVersion(file, found, expected):
-            text = "index file \(file) has format version \(found), this build reads version \(expected) (rebuild the index with `ufsearch index`)"
+            text = "index file \(file) has format version \(found), this build reads version \(expected) (rebuild the index with `ufsearch index --rebuild`)"
         case let .missingIndex(path):
             text = "no index at \(IndexError.displayDirectory(path)) (run `ufsearch index` first)"
         case let .locked(path):

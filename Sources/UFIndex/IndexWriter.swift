@@ -119,6 +119,27 @@ public final class IndexWriter {
         return summary
     }
 
+    /// Rebuilds the index from the files under `roots` alone: every document it held, wherever
+    /// from, is dropped, and the files are indexed anew and committed as one generation (the old
+    /// segments are not read, so this works on an index written in a format this build cannot
+    /// read; readers keep the old generation until the commit lands, and a failed rebuild leaves
+    /// it as it was).
+    public func rebuild(roots: [String]) throws -> ChangeSummary {
+        let (files, problems) = try FileWalker.walk(roots)
+        for p in problems { onWarning?(p.path, p.message) }
+        var summary = ChangeSummary()
+        let result = try indexFiles(files, existing: [:])
+        summary.added = result.added
+        summary.skipped = result.skipped
+        summary.bytesIndexed = result.bytes
+        summary.removed = manifest.segments.reduce(0) { $0 + Int($1.docCount) - Int($1.deletedCount) }
+        try commit(newSegments: result.segments, deletions: [], droppingAll: true)
+        summary.committed = true
+        try maybeMerge()
+        summary.generation = manifest.generation
+        return summary
+    }
+
     /// Adds or replaces files (folders are walked).
     public func add(paths: [String]) throws -> ChangeSummary {
         let (files, problems) = try FileWalker.walk(paths)
@@ -186,9 +207,12 @@ public final class IndexWriter {
     }
 
     /// Writes tombstones and the new manifest. Segments in `newSegments` are already durable.
-    private func commit(newSegments: [SegmentEntry], deletions: [Existing], replacing: (indices: [Int], with: SegmentEntry)? = nil) throws {
+    /// With `droppingAll`, the new manifest holds `newSegments` alone.
+    private func commit(newSegments: [SegmentEntry], deletions: [Existing], replacing: (indices: [Int], with: SegmentEntry)? = nil,
+                        droppingAll: Bool = false) throws {
         var next = manifest
         next.generation += 1
+        if droppingAll { next.segments = [] }
         let gen = next.generation
         // Tombstones, per segment.
         var bySegment = [Int: [Existing]]()

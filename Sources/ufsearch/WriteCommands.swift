@@ -60,17 +60,20 @@ struct IndexCommand: ParsableCommand {
           ufsearch index
           ufsearch index corpus/ ~/archive/2021
           ufsearch index --index /tmp/idx --threads 2 corpus
+          ufsearch index --rebuild corpus/      (start over, e.g. after a format change)
         """
     )
     @OptionGroup var location: IndexLocation
     @OptionGroup var writerOptions: WriterOptions
     @Argument(help: "Files and folders to index.") var paths: [String] = ["corpus"]
+    @Flag(help: "Drop every document the index holds and index the paths anew (for an index in an older format).")
+    var rebuild = false
 
     func run() throws {
         try reportingErrors {
             let t0 = Date()
             let w = try makeWriter(location, writerOptions)
-            let s = try w.sync(roots: paths)
+            let s = rebuild ? try w.rebuild(roots: paths) : try w.sync(roots: paths)
             ProgressBar.clear()
             print(summaryLine(s, seconds: Date().timeIntervalSince(t0)))
         }

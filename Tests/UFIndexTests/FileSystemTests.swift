@@ -10,7 +10,7 @@ import Testing
         (.locked(path: "index/LOCK"), "another ufsearch writer holds index/LOCK"),
         (.badInput(path: "a.txt", reason: "not valid UTF-8\nor GB18030"), "cannot use a.txt: not valid UTF-8 or GB18030"),
         (.unsupportedVersion(file: "index/seg-1.terms", found: 2, expected: 1),
-         "index file index/seg-1.terms has format version 2, this build reads version 1 (rebuild the index with `ufsearch index`)"),
+         "index file index/seg-1.terms has format version 2, this build reads version 1 (rebuild the index with `ufsearch index --rebuild`)"),
     ])
     func descriptions(error: IndexError, text: String) {
         #expect(error.description == text)

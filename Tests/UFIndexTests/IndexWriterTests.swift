@@ -131,6 +131,39 @@ struct IndexWriterTests {
         }
     }
 
+    @Test func rebuildStartsOverEvenFromAnUnreadableFormat() throws {
+        try withTempDir { dir in
+            let f = Fixture(dir)
+            f.write("a.txt", "坚持我国宗教中国化方向")
+            f.write("sub/b.txt", "民族团结进步")
+            let other = dir + "/other.txt"
+            writeFile(other, Array("宗教工作".utf8))
+            do {
+                let w = try IndexWriter(path: f.index)
+                _ = try w.sync(roots: [f.corpus])
+                _ = try w.add(paths: [other])
+            }
+            #expect(try f.live().count == 3)
+            // Make one segment file claim an older format version (its footer's version field).
+            let pos = try #require(try FileManager.default.contentsOfDirectory(atPath: f.index).first { $0.hasSuffix(".pos") })
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: f.index + "/" + pos)))
+            let v = bytes.count - FileFooter.size + 14  // bodyLength u64, crc u32, kind u16, then version
+            bytes[v] = UInt8(FileFooter.currentVersion(.positions) - 1)
+            writeFile(f.index + "/" + pos, bytes)
+            #expect(throws: IndexError.self) { _ = try IndexSnapshot.open(f.index) }
+            #expect(throws: IndexError.self) { _ = try IndexWriter(path: f.index).sync(roots: [f.corpus]) }
+            // The rebuild keeps only what the roots hold: `other` leaves, a and b come back.
+            let w = try IndexWriter(path: f.index)
+            let s = try w.rebuild(roots: [f.corpus])
+            #expect(s.added == 2 && s.removed == 3 && s.committed)
+            w.close()
+            #expect(Set(try f.live().keys) == [f.corpus + "/a.txt", f.corpus + "/sub/b.txt"])
+            #expect(try f.docs(with: bigram("宗教")) == [f.corpus + "/a.txt"])
+            #expect(!FileManager.default.fileExists(atPath: f.index + "/" + pos))
+            try IndexSnapshot.open(f.index, verify: true).verifyAll()
+        }
+    }
+
     @Test func secondWriterFailsClearly() throws {
         try withTempDir { dir in
             let f = Fixture(dir)
