@@ -93,8 +93,7 @@ public final class IndexWriter {
     /// files (size, mtime, then hash) replaced, and documents under the roots whose files
     /// are gone removed.
     public func sync(roots: [String]) throws -> ChangeSummary {
-        let (files, problems) = try FileWalker.walk(roots)
-        for p in problems { onWarning?(p.path, p.message) }
+        let (files, problems) = try walk(roots)
         let existing = try existingDocuments()
         var seen = Set(files.map(\.path))
         for p in problems { seen.insert(p.path) }
@@ -125,26 +124,19 @@ public final class IndexWriter {
     /// read; readers keep the old generation until the commit lands, and a failed rebuild leaves
     /// it as it was).
     public func rebuild(roots: [String]) throws -> ChangeSummary {
-        let (files, problems) = try FileWalker.walk(roots)
-        for p in problems { onWarning?(p.path, p.message) }
-        var summary = ChangeSummary()
-        let result = try indexFiles(files, existing: [:])
-        summary.added = result.added
-        summary.skipped = result.skipped
-        summary.bytesIndexed = result.bytes
-        summary.removed = manifest.segments.reduce(0) { $0 + Int($1.docCount) - Int($1.deletedCount) }
-        try commit(newSegments: result.segments, deletions: [], droppingAll: true)
-        summary.committed = true
-        try maybeMerge()
-        summary.generation = manifest.generation
-        return summary
+        try apply(jobs: try walk(roots).files, deletes: [], existing: [:], droppingAll: true)
     }
 
     /// Adds or replaces files (folders are walked).
     public func add(paths: [String]) throws -> ChangeSummary {
-        let (files, problems) = try FileWalker.walk(paths)
-        for p in problems { onWarning?(p.path, p.message) }
-        return try apply(jobs: files, deletes: [], existing: try existingDocuments())
+        try apply(jobs: try walk(paths).files, deletes: [], existing: try existingDocuments())
+    }
+
+    /// The files under `paths`, and what could not be read there (each reported as a warning).
+    private func walk(_ paths: [String]) throws -> (files: [FoundFile], problems: [(path: String, message: String)]) {
+        let found = try FileWalker.walk(paths)
+        for p in found.problems { onWarning?(p.path, p.message) }
+        return found
     }
 
     /// Removes the documents at these paths (a folder removes everything under it).
@@ -183,7 +175,9 @@ public final class IndexWriter {
         return out
     }
 
-    private func apply(jobs: [FoundFile], deletes: [String], existing: [String: Existing]) throws -> ChangeSummary {
+    /// Indexes `jobs`, deletes `deletes` and commits (unless nothing changed). With `droppingAll`
+    /// (a rebuild), the commit holds the new segments alone and always lands.
+    private func apply(jobs: [FoundFile], deletes: [String], existing: [String: Existing], droppingAll: Bool = false) throws -> ChangeSummary {
         var summary = ChangeSummary()
         let result = try indexFiles(jobs, existing: existing)
         summary.added = result.added
@@ -194,12 +188,13 @@ public final class IndexWriter {
         var toDelete = [Existing]()
         for p in result.replaced { if let e = existing[p] { toDelete.append(e) } }
         for p in deletes + result.stale { if let e = existing[p] { toDelete.append(e) } }
-        summary.removed = (deletes + result.stale).filter { existing[$0] != nil }.count
-        if result.segments.isEmpty && toDelete.isEmpty {
+        summary.removed = droppingAll ? manifest.segments.reduce(0) { $0 + Int($1.docCount) - Int($1.deletedCount) }
+            : (deletes + result.stale).filter { existing[$0] != nil }.count
+        if result.segments.isEmpty && toDelete.isEmpty && !droppingAll {
             summary.generation = manifest.generation
             return summary
         }
-        try commit(newSegments: result.segments, deletions: toDelete)
+        try commit(newSegments: result.segments, deletions: toDelete, droppingAll: droppingAll)
         summary.committed = true
         try maybeMerge()
         summary.generation = manifest.generation
