@@ -51,6 +51,9 @@ extension Searcher {
                 if let info = try seg.terms.lookup(piece.key) { n += try seg.liveDocFreq(info) }
             }
             knownTotal = n
+            if let r = try runSingleWord(sequences[0], piece: piece.key, stats: stats, total: n, plan: plan, options: options) {
+                return r
+            }
         }
         // Segments (large ones split in parts, one per thread) are claimed one at a time by this
         // thread and, with `threads` > 1, by helper threads; each thread keeps its own heap and
@@ -262,8 +265,14 @@ extension Searcher {
                 let dl = scorer.length(d)
                 var words: Double? = nil
                 if !counting && pruning {
-                    // Past the exact count: skip, unverified, what cannot beat the worst hit.
-                    if loses(try scorer.upperBound(d)) { exact = false; continue }
+                    // Past the exact count: skip, unverified, what cannot beat the worst hit, and
+                    // with it every later candidate its block bound holds for.
+                    if loses(try scorer.upperBound(d)) {
+                        exact = false
+                        let through = scorer.boundValidThrough
+                        if through >= target { target = through == Int32.max ? Int32.max : through + 1 }
+                        continue
+                    }
                     let ws = try scorer.wordScore(d, dl: dl, parts: &noParts)
                     for j in 0..<refs.count { bounds[j] = refs[j]._withUnsafeGuaranteedRef { $0.minCoverTf } }
                     if loses(scorer.bound(words: ws, dl: dl, occurrenceBounds: bounds)) { exact = false; continue }

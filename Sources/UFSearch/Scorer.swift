@@ -162,7 +162,9 @@ struct SegmentScorer {
     private var occStarts: [UnsafeBufferPointer<UInt32>]
     /// The largest possible proximity boost.
     let proximityBound: Double
-    private var boundValidThrough: Int32 = -1
+    /// The last document the cached ``upperBound(_:)`` holds for (every document from the one
+    /// it was asked for through this one).
+    private(set) var boundValidThrough: Int32 = -1
     private var cachedBound = 0.0
 
     /// The segment's document lengths (u32le each).

@@ -521,6 +521,64 @@ struct TopKPruning {
         }
     }
 
+    /// A lone run of one piece and one word (中国, 宗教, debian) takes the single-term path: the
+    /// word's postings ranked with block skipping, then the matches that lack the word (中国
+    /// inside 发展中国家, cut 发展/中/国家) filling the page by id with score 0. Hits, scores and
+    /// totals must equal the full ranking's, over several segments with deletions.
+    @Test func singleWordTopKEqualsFullRanking() throws {
+        var rng = SplitMix64(seed: 31)
+        let parts = ["发展中国家", "宗教", "宗教工作", "Debian 系统", "debianutils 软件包", "。"]
+        var docs = [(String, String)]()
+        for i in 0..<400 {
+            let n = Int(rng.next() % 40) + 1
+            var text = (0..<n).map { _ in parts[Int(rng.next() % UInt64(parts.count))] }.joined()
+            if i % 50 == 7 { text += String(repeating: "中国的发展。", count: i % 3 + 1) }   // 中国 as a word: 8 documents
+            docs.append(("d\(i).txt", text))
+        }
+        let ix = try TestIndex(docs)
+        var options = IndexOptions()
+        options.mergePolicy.segmentsPerTier = Int.max
+        let w = try IndexWriter(path: ix.dir + "/idx", options: options)
+        for batch in 0..<3 {
+            var paths = [String]()
+            for i in 0..<30 {
+                let p = ix.dir + "/docs/e\(batch)-\(i).txt"
+                let text = i % 4 == 0 ? "中国的发展，宗教。" : "发展中国家的宗教，Debian。"
+                FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+                paths.append(p)
+            }
+            _ = try w.add(paths: paths)
+        }
+        _ = try w.remove(paths: stride(from: 0, to: 400, by: 9).map { ix.dir + "/docs/d\($0).txt" } + [ix.dir + "/docs/e1-4.txt"])
+        w.close()
+        let searcher = try Searcher(snapshot: try IndexSnapshot.open(ix.dir + "/idx"))
+        #expect(searcher.snapshot.segments.count > 1)
+        for q in ["中国", "宗教", "debian", "DEBIAN"] {
+            var all = SearchOptions()
+            all.all = true
+            let full = try searcher.search(q, options: all)
+            #expect(full.total > 20, "\(q)")
+            for (limit, offset) in [(10, 0), (3, 2), (25, 0), (60, 10), (1, 0)] {
+                var o = SearchOptions()
+                o.limit = limit
+                o.offset = offset
+                o.exactTotal = false
+                let top = try searcher.search(q, options: o)
+                let expected = Array(full.hits.dropFirst(offset).prefix(limit))
+                #expect(top.hits.map(\.id) == expected.map(\.id), "\(q) limit \(limit) offset \(offset)")
+                #expect(top.hits.map(\.score) == expected.map(\.score), "\(q) limit \(limit) offset \(offset)")
+                #expect(top.hits.map(\.rank) == expected.map(\.rank))
+                #expect(top.totalIsExact && top.total == full.total)
+            }
+        }
+        // 中国: few documents hold the word, so a long page ends with score-0 matches.
+        var o = SearchOptions()
+        o.limit = 40
+        o.exactTotal = false
+        let china = try searcher.search("中国", options: o)
+        #expect(china.hits.contains { $0.score > 0 } && china.hits.contains { $0.score == 0 })
+    }
+
     @Test func concurrentSearchesShareTheHelpers() throws {
         // Several threads each run threaded top-k searches at once: the process's few helpers
         // are posted to, found busy, or taken back; every ranking must equal one thread's.
