@@ -42,18 +42,14 @@ extension Searcher {
         let limit = max(0, options.exactCountLimit)
         let matchers = sequences.map { SequenceMatcher($0.units) }
         // A lone run of one piece (two characters, or one token) matches exactly the documents
-        // holding that term, so its count is known before any document is visited, and top-k
-        // can skip documents from the first full heap on.
-        var knownTotal: Int? = nil
+        // holding that term, so its count is known before any document is visited, and it is
+        // ranked with no positions (SinglePieceSearch.swift).
         if matchers.count == 1, filters.isEmpty, matchers[0].pieces.count == 1, let piece = matchers[0].pieces.first, !piece.isPrefix {
             var n = 0
             for seg in snapshot.segments {
                 if let info = try seg.terms.lookup(piece.key) { n += try seg.liveDocFreq(info) }
             }
-            knownTotal = n
-            if let r = try runSingleWord(sequences[0], piece: piece.key, stats: stats, total: n, plan: plan, options: options) {
-                return r
-            }
+            return try runSinglePiece(sequences[0], piece: piece.key, stats: stats, total: n, plan: plan, options: options)
         }
         // Segments (large ones split in parts, one per thread) are claimed one at a time by this
         // thread and, with `threads` > 1, by helper threads; each thread keeps its own heap and
@@ -66,7 +62,7 @@ extension Searcher {
         let run = { [self] (thread: Int, opened: ((Int) -> Void)?) in
             work.results[thread] = Result {
                 try self.searchSlice(work, opened: opened, sequences: sequences, matchers: matchers, filters: filters, stats: stats,
-                                     k: k, countLimit: knownTotal == nil ? limit : 0)
+                                     k: k, countLimit: limit)
             }
         }
         // Helpers are called only when the first segment's rarest list promises enough
@@ -100,8 +96,8 @@ extension Searcher {
         let total = parts.reduce(0) { $0 + $1.total }
         let exact = parts.allSatisfy(\.exact)
         lastScoredCount = parts.reduce(0) { $0 + $1.scored }
-        var r = SearchResults(total: knownTotal ?? total, hits: try page(&heap, offset: options.offset), plan: plan)
-        r.totalIsExact = knownTotal != nil || exact
+        var r = SearchResults(total: total, hits: try page(&heap, offset: options.offset), plan: plan)
+        r.totalIsExact = exact
         return r
     }
 
