@@ -351,11 +351,17 @@ final class StoreDecoder: @unchecked Sendable {
         /// Per dictionary (at most ``afterDictionaryLimit``): a copy of its bytes followed by
         /// room for one block, and the dictionary digested from that copy.
         private var afterDictionary: [Int: (buffer: UnsafeMutableRawBufferPointer, ddict: OpaquePointer)] = [:]
+        /// Blocks decompressed with each dictionary before it is copied.
+        private var uses: [Int: Int] = [:]
 
         /// Room after a dictionary's copy: blocks at least this large use the shared dictionary.
         static let afterDictionaryCapacity = 64 << 10
         /// Dictionaries a context keeps copies of; blocks of others use the shared dictionary.
         static let afterDictionaryLimit = 4
+        /// Blocks a context decompresses with a dictionary before it copies it: a copy (512 KiB,
+        /// freshly faulted in) costs more than a few slower blocks, so a one-shot `ufsearch
+        /// query`, which reads ten hits, never makes one, and a server soon does.
+        static let afterDictionaryMinimumUses = 8
 
         /// Largest buffer kept between uses; a larger one (for a large document) is freed after it.
         static let keptCapacity = 256 << 10
@@ -380,8 +386,9 @@ final class StoreDecoder: @unchecked Sendable {
         /// Block `frame` (compressed with dictionary `k` of `reader`, `expectedSize` bytes)
         /// decompressed whole right after the context's copy of the dictionary; valid until the
         /// next use of the context. Nil, with nothing done, for a block of at least
-        /// ``afterDictionaryCapacity`` bytes or a dictionary past the ``afterDictionaryLimit``
-        /// the context keeps copies of. Errors as ``decompress(_:ddict:expectedSize:file:)``.
+        /// ``afterDictionaryCapacity`` bytes, a dictionary past the ``afterDictionaryLimit``
+        /// the context keeps copies of, or one used fewer than ``afterDictionaryMinimumUses``
+        /// times by this context. Errors as ``decompress(_:ddict:expectedSize:file:)``.
         func decompressAfterDictionary(_ frame: UnsafeRawBufferPointer, dictionary k: Int, of reader: DocStoreReader,
                                        expectedSize: Int) throws -> UnsafeRawBufferPointer? {
             guard expectedSize < Self.afterDictionaryCapacity else { return nil }
@@ -389,6 +396,9 @@ final class StoreDecoder: @unchecked Sendable {
             if let e = afterDictionary[k] {
                 entry = e
             } else if afterDictionary.count >= Self.afterDictionaryLimit {
+                return nil
+            } else if uses[k, default: 0] < Self.afterDictionaryMinimumUses {
+                uses[k, default: 0] += 1
                 return nil
             } else {
                 let bytes = try reader.dictionary(k)

@@ -132,7 +132,7 @@ struct QuerySettings {
     /// Threads a ranked page uses unless `--threads` says otherwise: one per core, up to four
     /// (segments are handed out to them; the server keeps one per query, its pool already
     /// using every core).
-    static let defaultThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    static let defaultThreads = min(4, Sys.processorCount())
 
     func run() throws {
         let matched: Bool = try reportingErrors {

@@ -151,8 +151,9 @@ struct DocStoreTests {
     }
 
     /// More dictionaries than a context keeps copies of (``StoreDecoder/Context/afterDictionaryLimit``):
-    /// blocks of the first ones decompress after the context's copy, the others with the shared
-    /// dictionary, in any order.
+    /// blocks of the first ones decompress after the context's copy (made once a dictionary has
+    /// served ``StoreDecoder/Context/afterDictionaryMinimumUses`` blocks), the others with the
+    /// shared dictionary, in any order.
     @Test func blocksOfManyDictionariesDecompressInAnyOrder() throws {
         try withTempDir { dir in
             let sources = (0..<6).map { storeDocuments(count: 150, seed: 20 + UInt64($0)) }
