@@ -30,7 +30,7 @@ struct PostingsRoundTrip {
         // Unit counts by doc id (as in .docs): above each document's last position, sometimes far above.
         var unitTable = [UInt32](repeating: 1, count: Int(d) + 2)
         for i in 0..<df { unitTable[Int(docs[i])] = positions[i].last! + 1 + (rare() ? UInt32.random(in: 0...1_000_000, using: &rng) : UInt32.random(in: 0...300, using: &rng)) }
-        var enc = PostingsEncoder(hasPositions: true)
+        let enc = PostingsEncoder(hasPositions: true)
         for i in 0..<df {
             positions[i].withUnsafeBufferPointer { enc.add(doc: docs[i], tf: tfs[i], length: lengths[i], units: unitTable[Int(docs[i])], positions: $0) }
         }
@@ -92,7 +92,7 @@ struct PostingsRoundTrip {
     }
 
     @Test func corruptPostingsThrowInsteadOfTrapping() throws {
-        var enc = PostingsEncoder(hasPositions: true)
+        let enc = PostingsEncoder(hasPositions: true)
         for i in 0..<300 { [UInt32(1), 5].withUnsafeBufferPointer { enc.add(doc: Int32(i * 2), tf: 2, length: 10, units: 6, positions: $0) } }
         let (post, pos) = enc.finish()
         let unitTable = [UInt32](repeating: 6, count: 600)

@@ -37,7 +37,7 @@ func indexError(_ body: () throws -> Any) -> IndexError? {
 
 /// Writes `bytes` to `path` with Foundation (independent of the code under test).
 func writeFile(_ path: String, _ bytes: [UInt8]) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
 /// Reads `path` with Foundation.

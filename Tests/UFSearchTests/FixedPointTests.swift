@@ -6,7 +6,7 @@ struct FixedPointTests {
     /// Equal to `String(format: "%.Nf")` on random scores, ties, tiny and large values.
     @Test func matchesPrintf() {
         var values: [Double] = [0, -0.0, 0.005, 0.015, 0.025, 0.125, 0.375, 1.005, 2.675, 5.325, 9.995, 99.995,
-                                1e-300, 5e-324, -1e-9, 0.5, 1.5, 2.5, 123456.785, 0x1p48, 0x1p48 + 0.5, 12.34375]
+                                1e-300, Double.leastNonzeroMagnitude, -1e-9, 0.5, 1.5, 2.5, 123456.785, 0x1p48, 0x1p48 + 0.5, 12.34375]
         var z: UInt64 = 0x9E37_79B9_7F4A_7C15
         for i in 0 ..< 200_000 {
             z = z &* 6364136223846793005 &+ 1442695040888963407

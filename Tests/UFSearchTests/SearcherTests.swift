@@ -17,7 +17,7 @@ final class TestIndex {
         for (name, text) in docs {
             let p = dir + "/docs/" + name
             try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
         }
         let w = try IndexWriter(path: dir + "/idx")
         if segmentsOfOne {
@@ -487,7 +487,7 @@ struct TopKPruning {
         for i in 400..<520 {
             let n = Int(rng.next() % 60) + 3
             let p = ix.dir + "/docs/e\(i).txt"
-            FileManager.default.createFile(atPath: p, contents: Data((0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined().utf8))
+            _ = FileManager.default.createFile(atPath: p, contents: Data((0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined().utf8))
             if i % 40 == 39 { _ = try w.add(paths: (i - 39...i).map { ix.dir + "/docs/e\($0).txt" }) }
         }
         _ = try w.remove(paths: stride(from: 0, to: 520, by: 7).map { $0 < 400 ? ix.dir + "/docs/d\($0).txt" : ix.dir + "/docs/e\($0).txt" })
@@ -546,7 +546,7 @@ struct TopKPruning {
             for i in 0..<30 {
                 let p = ix.dir + "/docs/e\(batch)-\(i).txt"
                 let text = i % 4 == 0 ? "中国的发展，宗教。" : "发展中国家的宗教，Debian。"
-                FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+                _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
                 paths.append(p)
             }
             _ = try w.add(paths: paths)
@@ -597,7 +597,7 @@ struct TopKPruning {
         let w = try IndexWriter(path: ix.dir + "/idx", options: options)
         for i in 0..<6 {
             let p = ix.dir + "/docs/x\(i).txt"
-            FileManager.default.createFile(atPath: p, contents: Data(String(repeating: "数据处理活动。", count: i + 1).utf8))
+            _ = FileManager.default.createFile(atPath: p, contents: Data(String(repeating: "数据处理活动。", count: i + 1).utf8))
             _ = try w.add(paths: [p])
         }
         w.close()
