@@ -31,6 +31,23 @@ final class TestIndex {
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
+    /// Adds `batches` of (name, text) documents, one `add` each (with no merges: how many
+    /// segments an add makes depends on how its workers split the files, and eight would merge
+    /// into one), then removes the documents `removing` names, and returns a searcher over the
+    /// result.
+    func grow(_ batches: [[(String, String)]], removing: [String]) throws -> Searcher {
+        var options = IndexOptions()
+        options.mergePolicy.segmentsPerTier = Int.max
+        let w = try IndexWriter(path: dir + "/idx", options: options)
+        for batch in batches {
+            for (name, text) in batch { _ = FileManager.default.createFile(atPath: dir + "/docs/" + name, contents: Data(text.utf8)) }
+            _ = try w.add(paths: batch.map { dir + "/docs/" + $0.0 })
+        }
+        _ = try w.remove(paths: removing.map { dir + "/docs/" + $0 })
+        w.close()
+        return try Searcher(snapshot: try IndexSnapshot.open(dir + "/idx"))
+    }
+
     /// Names (relative to docs/) of the documents matching `q`, sorted.
     func names(_ q: String, loose: Bool = false) throws -> [String] {
         var o = SearchOptions()
@@ -478,21 +495,11 @@ struct TopKPruning {
             docs.append(("d\(i).txt", (0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined()))
         }
         let ix = try TestIndex(docs)
-        // More segments (added later) and deletions spread over them. No merges: how many
-        // segments each add makes depends on how its workers split the files, and eight would
-        // merge into one.
-        var options = IndexOptions()
-        options.mergePolicy.segmentsPerTier = Int.max
-        let w = try IndexWriter(path: ix.dir + "/idx", options: options)
-        for i in 400..<520 {
-            let n = Int(rng.next() % 60) + 3
-            let p = ix.dir + "/docs/e\(i).txt"
-            _ = FileManager.default.createFile(atPath: p, contents: Data((0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined().utf8))
-            if i % 40 == 39 { _ = try w.add(paths: (i - 39...i).map { ix.dir + "/docs/e\($0).txt" }) }
+        // More segments (added later, 40 documents at a time) and deletions spread over them.
+        let batches = stride(from: 400, to: 520, by: 40).map { start in
+            (start..<start + 40).map { i in ("e\(i).txt", (0..<Int(rng.next() % 60) + 3).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined()) }
         }
-        _ = try w.remove(paths: stride(from: 0, to: 520, by: 7).map { $0 < 400 ? ix.dir + "/docs/d\($0).txt" : ix.dir + "/docs/e\($0).txt" })
-        w.close()
-        let searcher = try Searcher(snapshot: try IndexSnapshot.open(ix.dir + "/idx"))
+        let searcher = try ix.grow(batches, removing: stride(from: 0, to: 520, by: 7).map { $0 < 400 ? "d\($0).txt" : "e\($0).txt" })
         #expect(searcher.snapshot.segments.count > 1)
         for q in ["数据处理", "数据处理活动", "个人信息保护 安全", "理活", "处理"] {
             var all = SearchOptions()
@@ -538,22 +545,10 @@ struct TopKPruning {
             docs.append(("d\(i).txt", text))
         }
         let ix = try TestIndex(docs)
-        var options = IndexOptions()
-        options.mergePolicy.segmentsPerTier = Int.max
-        let w = try IndexWriter(path: ix.dir + "/idx", options: options)
-        for batch in 0..<3 {
-            var paths = [String]()
-            for i in 0..<30 {
-                let p = ix.dir + "/docs/e\(batch)-\(i).txt"
-                let text = i % 4 == 0 ? "中国的发展，宗教。" : "发展中国家的宗教，Debian。"
-                _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
-                paths.append(p)
-            }
-            _ = try w.add(paths: paths)
+        let batches = (0..<3).map { batch in
+            (0..<30).map { i in ("e\(batch)-\(i).txt", i % 4 == 0 ? "中国的发展，宗教。" : "发展中国家的宗教，Debian。") }
         }
-        _ = try w.remove(paths: stride(from: 0, to: 400, by: 9).map { ix.dir + "/docs/d\($0).txt" } + [ix.dir + "/docs/e1-4.txt"])
-        w.close()
-        let searcher = try Searcher(snapshot: try IndexSnapshot.open(ix.dir + "/idx"))
+        let searcher = try ix.grow(batches, removing: stride(from: 0, to: 400, by: 9).map { "d\($0).txt" } + ["e1-4.txt"])
         #expect(searcher.snapshot.segments.count > 1)
         for q in ["中国", "宗教", "debian", "DEBIAN", "整改"] {
             var all = SearchOptions()
