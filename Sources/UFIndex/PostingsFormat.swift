@@ -103,6 +103,30 @@ enum BitPacking {
         }
         let mask: UInt64 = (1 &<< UInt64(bits)) &- 1
         if readable >= byteCount(n, bits) &+ 7 {
+            if n & 7 == 0 && bits <= 16 {
+                // Whole groups of eight values (a group is `bits` bytes): one case per width, so
+                // that every shift and mask below is a constant and the group's loop unrolls.
+                let g = n &>> 3
+                switch bits {
+                case 1: unpackGroups(src, groups: g, bits: 1, into: out)
+                case 2: unpackGroups(src, groups: g, bits: 2, into: out)
+                case 3: unpackGroups(src, groups: g, bits: 3, into: out)
+                case 4: unpackGroups(src, groups: g, bits: 4, into: out)
+                case 5: unpackGroups(src, groups: g, bits: 5, into: out)
+                case 6: unpackGroups(src, groups: g, bits: 6, into: out)
+                case 7: unpackGroups(src, groups: g, bits: 7, into: out)
+                case 8: unpackGroups(src, groups: g, bits: 8, into: out)
+                case 9: unpackGroups(src, groups: g, bits: 9, into: out)
+                case 10: unpackGroups(src, groups: g, bits: 10, into: out)
+                case 11: unpackGroups(src, groups: g, bits: 11, into: out)
+                case 12: unpackGroups(src, groups: g, bits: 12, into: out)
+                case 13: unpackGroups(src, groups: g, bits: 13, into: out)
+                case 14: unpackGroups(src, groups: g, bits: 14, into: out)
+                case 15: unpackGroups(src, groups: g, bits: 15, into: out)
+                default: unpackGroups(src, groups: g, bits: 16, into: out)
+                }
+                return
+            }
             var bit = 0
             for k in 0..<n {
                 let w = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
@@ -123,6 +147,24 @@ enum BitPacking {
                 acc &>>= UInt64(bits)
                 filled &-= bits
             }
+        }
+    }
+
+    /// Unpacks `groups` groups of eight `bits`-bit values; 8-byte loads may read up to 7 bytes
+    /// past the last group (the caller checked they are readable).
+    @inline(__always)
+    static func unpackGroups(_ src: UnsafeRawPointer, groups: Int, bits: Int, into out: UnsafeMutablePointer<UInt32>) {
+        let mask: UInt64 = (1 &<< UInt64(bits)) &- 1
+        var p = src
+        var o = out
+        for _ in 0..<groups {
+            for j in 0..<8 {
+                let bit = j &* bits
+                let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+                o[j] = UInt32(truncatingIfNeeded: (w &>> UInt64(bit & 7)) & mask)
+            }
+            p += bits
+            o += 8
         }
     }
 

@@ -193,4 +193,30 @@ import UFTestSupport
             }
         }
     }
+
+    /// Bit packing round-trips at every width and count: whole groups of eight (the unrolled
+    /// per-width path), counts that are not (the word-at-a-time path), and input that ends
+    /// exactly at the packed bytes (the byte-at-a-time path, no load past them).
+    @Test func bitPackingRoundTripsAtEveryWidth() {
+        var rng = SplitMix64(seed: 41)
+        for bits in 0...32 {
+            for n in [1, 5, 8, 64, 120, 127, 128] {
+                let values = (0..<n).map { _ in bits == 0 ? 0 : UInt32(truncatingIfNeeded: rng.next()) & UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(bits)) - 1) }
+                var w = RawBytes(capacity: 64)
+                defer { w.deallocate() }
+                values.withUnsafeBufferPointer { BitPacking.pack($0, bits: bits, into: &w) }
+                #expect(w.count == BitPacking.byteCount(n, bits), "width \(bits), \(n) values")
+                for slack in [7, 0] {
+                    let src = UnsafeMutableRawPointer.allocate(byteCount: w.count + slack + 1, alignment: 8)
+                    defer { src.deallocate() }
+                    src.initializeMemory(as: UInt8.self, repeating: 0xA5, count: w.count + slack + 1)
+                    src.copyMemory(from: w.bytes.baseAddress!, byteCount: w.count)
+                    let out = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+                    defer { out.deallocate() }
+                    BitPacking.unpack(src, count: n, bits: bits, readable: w.count + slack, into: out)
+                    #expect(Array(UnsafeBufferPointer(start: out, count: n)) == values, "width \(bits), \(n) values, slack \(slack)")
+                }
+            }
+        }
+    }
 }
