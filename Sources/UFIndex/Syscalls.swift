@@ -3,7 +3,6 @@
 // Every wrapper retries on EINTR and turns failures into `IndexError.io(path:errno:op:)`.
 // Functions taking a file descriptor also take the path it was opened from, for messages.
 
-import CHints
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -305,14 +304,6 @@ public enum Sys {
     /// Size of a transparent huge page (x86-64; arm64 with 4 KiB pages).
     public static let hugePageSize = 2 << 20
 
-    /// Processors this process may run on (its affinity mask; at least 1). Cheap, unlike
-    /// `ProcessInfo.activeProcessorCount`, which reads cgroup files: 6% of a one-shot query's
-    /// CPU. It does not see a cgroup's CPU quota, so callers cap it.
-    public static func processorCount() -> Int {
-        let n = Int(chints_affinity_count())  // sched_getaffinity, spelt in C (CHints)
-        return n > 0 ? n : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    }
-
     /// Maps `length` (> 0) bytes of zeroed, private, anonymous memory aligned to `hugePageSize`;
     /// pages are only committed when touched. With `hugePages`, asks the kernel to back it with
     /// transparent huge pages, so that random probes of a big table (the indexer's term hash
@@ -382,6 +373,15 @@ public enum Sys {
         #else
         return []
         #endif
+    }
+
+    /// How many processors the calling thread may run on (``allowedProcessors()``, else the
+    /// online count; at least 1). Cheap, unlike `ProcessInfo.activeProcessorCount`, which reads
+    /// cgroup files: 6% of a one-shot query's CPU. It does not see a cgroup's CPU quota, so
+    /// callers cap it.
+    public static func processorCount() -> Int {
+        let n = allowedProcessors().count
+        return n > 0 ? n : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
     /// Restricts the calling thread to `processors` (`sched_setaffinity`); false when that
