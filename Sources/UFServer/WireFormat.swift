@@ -45,30 +45,48 @@ public enum WireFormat {
 
     /// `s` as a quoted JSON string; control characters, U+2028 and U+2029 are escaped, other text is kept as UTF-8.
     public static func jsonString(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var s = s
+        return s.withUTF8 { src in
+            // Bytes that need an escape: below 0x20, `"`, `\`, and E2 80 A8/A9 (U+2028/U+2029).
+            var plain = true
+            for b in src where b < 0x20 || b == 0x22 || b == 0x5C || b == 0xE2 { plain = false; break }
+            if plain {
+                return String(unsafeUninitializedCapacity: src.count + 2) { out in
+                    out[0] = 0x22
+                    _ = UnsafeMutableBufferPointer(rebasing: out[1...]).initialize(from: src)
+                    out[src.count + 1] = 0x22
+                    return src.count + 2
                 }
             }
+            var out = [UInt8]()
+            out.reserveCapacity(src.count + 16)
+            out.append(0x22)
+            var i = 0
+            let n = src.count
+            while i < n {
+                let b = src[i]
+                switch b {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                case 0x08: out += [0x5C, 0x62]
+                case 0x0C: out += [0x5C, 0x66]
+                case 0xE2 where i + 2 < n && src[i + 1] == 0x80 && (src[i + 2] == 0xA8 || src[i + 2] == 0xA9):
+                    out += Array("\\u202\(src[i + 2] == 0xA8 ? "8" : "9")".utf8)
+                    i += 2
+                case ..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
+                default:
+                    out.append(b)
+                }
+                i += 1
+            }
+            out.append(0x22)
+            return String(decoding: out, as: UTF8.self)
         }
-        out += "\""
-        return out
     }
 
     /// A JSON number (shortest form that reads back to the same Double), or `null` for NaN and infinities.

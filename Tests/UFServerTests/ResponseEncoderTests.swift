@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import UFServer
 
@@ -39,6 +40,16 @@ import Testing
 
     @Test func jsonEscaping() {
         #expect(WireFormat.jsonString("统\"\\\n\t\u{01}\u{2028}") == "\"统\\\"\\\\\\n\\t\\u0001\\u2028\"")
+        #expect(WireFormat.jsonString("统战 plain/path.txt") == "\"统战 plain/path.txt\"")
+        #expect(WireFormat.jsonString("\u{2027}\u{2029}\u{1F}\u{7F}\u{8}\u{C}\r") == "\"\u{2027}\\u2029\\u001f\u{7F}\\b\\f\\r\"")
+        // Every character from U+0000 to U+2FFF and a few beyond, mixed with text: JSON reads each back unchanged.
+        var chars = (0..<0x3000).compactMap { Unicode.Scalar($0).map(Character.init) }
+        chars += ["😀", "𠀀", "统", "a\u{301}"]
+        for chunk in stride(from: 0, to: chars.count, by: 97) {
+            let s = "x" + String(chars[chunk..<min(chars.count, chunk + 97)]) + "统"
+            let decoded = try? JSONSerialization.jsonObject(with: Data(WireFormat.jsonString(s).utf8), options: .fragmentsAllowed) as? String
+            #expect(decoded == s)
+        }
         #expect(WireFormat.jsonNumber(1.5) == "1.5")
         #expect(WireFormat.jsonNumber(.nan) == "null")
         #expect(WireFormat.jsonNumber(-.infinity) == "null")
