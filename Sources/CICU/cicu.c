@@ -97,6 +97,11 @@ uint32_t cicu_t2s(uint32_t c) {
 
 int32_t cicu_t2s_count(void) { return (int32_t)(sizeof cicu_t2s_pairs / sizeof cicu_t2s_pairs[0]); }
 
+uint32_t cicu_t2s_pair(int32_t i, uint32_t *to) {
+    *to = cicu_t2s_pairs[i][1];
+    return cicu_t2s_pairs[i][0];
+}
+
 int32_t cicu_map_unit(const cicu_normalizer *n, uint16_t u, uint16_t *dst, int32_t dst_cap, int *boundary) {
     *boundary = unorm2_hasBoundaryBefore(n->nfkc_cf, u) ? 1 : 0;
     UChar src = u, folded[64], mapped[128];

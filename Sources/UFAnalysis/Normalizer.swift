@@ -380,4 +380,11 @@ public final class Normalizer {
 
     /// Number of code points the Traditional→Simplified table changes.
     public static var traditionalTableCount: Int { Int(cicu_t2s_count()) }
+
+    /// The Traditional→Simplified table's pairs, (Traditional, Simplified), in code point order.
+    public static let traditionalPairs: [(from: UInt32, to: UInt32)] = (0..<cicu_t2s_count()).map { i in
+        var to: UInt32 = 0
+        let from = cicu_t2s_pair(i, &to)
+        return (from, to)
+    }
 }

@@ -230,8 +230,11 @@ public enum Highlighter {
     /// before the first place where a match of the whole text could differ from the prefix's
     /// (a match may run past the cut, and one starting in the last units before it is not
     /// known). The matches returned are those up to there.
+    /// With `atTextStart` false the text read starts inside the document, after a cut of its own:
+    /// no snippet may then start at its first unit (its start was looked for there).
     static func prefixDetail(decoded: DecodedText, normalized: NormalizedView, units: [LightUnit], unitCount: Int,
-                             patterns: [Pattern], matches: [Range<Int>], width: Int, count: Int) -> HitDetail? {
+                             patterns: [Pattern], matches: [Range<Int>], width: Int, count: Int,
+                             atTextStart: Bool = true) -> HitDetail? {
         let longest = patterns.map(\.units.count).max() ?? 0
         // Matches starting at unit unitCount - longest or before are the whole text's.
         let firstUnknown = unitCount - longest + 1
@@ -244,7 +247,8 @@ public enum Highlighter {
         let windows = windows(decoded: decoded, matches: settled, width: width, count: count)
         let n = decoded.utf16.count
         guard windows.count == count,
-              windows.allSatisfy({ $0.upperBound < n && $0.lowerBound + width < n && Int(decoded.offsets[$0.upperBound]) <= limit })
+              windows.allSatisfy({ $0.upperBound < n && $0.lowerBound + width < n && Int(decoded.offsets[$0.upperBound]) <= limit
+                  && (atTextStart || $0.lowerBound > 0) })
         else { return nil }
         return HitDetail(matches: settled, snippets: windows.map { snippet(decoded: decoded, window: $0, matches: settled) })
     }

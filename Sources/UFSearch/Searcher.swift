@@ -72,7 +72,7 @@ public final class Searcher {
     /// The light units of the last document highlighted (kept for their storage).
     var highlightUnits: [Highlighter.LightUnit] = []
     /// The highlighter's patterns of the last plan whose hits were detailed.
-    var patternCache: (sequences: [String], patterns: [Highlighter.Pattern])?
+    var patternCache: (sequences: [String], patterns: [Highlighter.Pattern], filter: MatchStartFilter?)?
 
     /// A searcher over `snapshot`.
     public init(snapshot: IndexSnapshot, analyzer: Analyzer? = nil) throws {
@@ -372,6 +372,9 @@ extension Searcher {
             let head = try segment.withOriginal(l, limit: Self.snippetPrefix + 1) { bytes, info -> HitDetail? in
                 if info.encoding == .utf8 {
                     utf8Size = Int(info.size)
+                    if let d = detailAroundFirstCandidate(bytes, isWhole: bytes.count == utf8Size, plan: plan, snippets: count, width: width) {
+                        return d
+                    }
                     if let d = detailFromPrefixes(bytes, limits: Self.shortPrefixes, plan: plan, snippets: count, width: width) { return d }
                 }
                 guard info.size > Self.snippetPrefix else { return try detail(bytes: bytes, plan: plan, snippets: count, width: width) }
@@ -446,6 +449,60 @@ extension Searcher {
         }
     }
 
+    /// Bytes read before a query's first possible match, for the snippet's start.
+    static let regionBefore = 256
+    /// Bytes read after it, per snippet.
+    static let regionAfter = 768
+
+    /// The snippets of UTF-8 text `bytes` (the whole document when `isWhole`, else a prefix of
+    /// it) read from a region around the first place a match can start
+    /// (``MatchStartFilter``), when every positive sequence of `plan` starts with a Han
+    /// character and the region settles the snippets (the same as the whole text's); else nil.
+    /// The region starts at the text's start or just before a basic Han character (as a
+    /// ``UFIndex/UnitAnchor``: the text from there normalises, and splits into units, as the
+    /// whole text does there) before that place, and ends at a
+    /// ``Highlighter/prefixCut(_:near:)`` after it, or at the end of the text.
+    func detailAroundFirstCandidate(_ bytes: UnsafeRawBufferPointer, isWhole: Bool, plan: QueryPlan, snippets count: Int,
+                                    width: Int) -> HitDetail? {
+        guard count > 0, let filter = matchStartFilter(plan) else { return nil }
+        let first = filter.firstCandidate(in: bytes)
+        guard first < bytes.count else { return nil }
+        // The start: the text's, or a cut at least regionBefore bytes before the candidate.
+        var from = 0
+        if first > 2 * Self.regionBefore {
+            let isCut = { (p: Int) in UnitAnchor.startsBasicHan(bytes, at: p) }
+            let lowest = max(0, first - 4 * Self.regionBefore)
+            var p = first - Self.regionBefore
+            while p > lowest && !isCut(p) { p -= 1 }
+            if isCut(p) { from = p } else if p > 0 { return nil }
+        }
+        // The end: the text's, or a cut near regionAfter bytes per snippet after the candidate.
+        let want = first + Self.regionAfter * count
+        var to = bytes.count
+        if want < bytes.count - 2 {
+            guard let cut = Highlighter.prefixCut(bytes, near: want), cut > first else { return nil }
+            to = cut
+        } else if !isWhole {
+            return nil
+        }
+        let atEnd = to == bytes.count
+        guard let decoded = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[from..<to])), decoded.encoding == .utf8
+        else { return nil }
+        let patterns = highlightPatterns(plan)
+        let detail: HitDetail? = analyzer.normalizer.withNormalized(decoded) { norm in
+            let (m, n) = Highlighter.matches(normalized: norm, patterns: patterns, units: &highlightUnits)
+            if atEnd {
+                return Highlighter.regionDetail(decoded: decoded, matches: m, width: width, count: count,
+                                                atTextStart: from == 0, atTextEnd: true)
+            }
+            return Highlighter.prefixDetail(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
+                                            patterns: patterns, matches: m, width: width, count: count, atTextStart: from == 0)
+        }
+        guard var d = detail else { return nil }
+        if from > 0 { d.matches = d.matches.map { $0.lowerBound + from ..< $0.upperBound + from } }
+        return d
+    }
+
     /// The snippets of UTF-8 text `bytes` (or of the text it starts) when a prefix of it cut near
     /// one of `limits` settles them (see
     /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:)``), else nil.
@@ -490,8 +547,15 @@ extension Searcher {
         let sequences = plan.positiveSequences.map(\.normalized)
         if let cached = patternCache, cached.sequences == sequences { return cached.patterns }
         let patterns = sequences.map { Highlighter.Pattern($0, normalizer: analyzer.normalizer) }
-        patternCache = (sequences, patterns)
+        let prefixes = patterns.map { p in (first: p.units.first.map(\.key) ?? 0, second: p.units.dropFirst().first.map(\.key)) }
+        patternCache = (sequences, patterns, MatchStartFilter(prefixes: prefixes))
         return patterns
+    }
+
+    /// The filter for the first characters of `plan`'s patterns (nil unless all are basic Han), made with them.
+    func matchStartFilter(_ plan: QueryPlan) -> MatchStartFilter? {
+        _ = highlightPatterns(plan)
+        return patternCache?.filter
     }
 }
 

@@ -158,22 +158,8 @@ struct MatchingSemantics {
         let filler = ["工作要点", "，", "。", "\n", " ", "Linux 内核", "UTF-8", "２０２１年", "abc123", "㈱", "e\u{301}", "“引号”",
                       "民营经济", "統計", "；", "数据处理活动"]
         let targets = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "战线统一", "统一战线统一战线"]
-        var rng = SplitMix64(seed: 21)
-        let docs = (0..<10).map { i -> (String, String) in
-            var parts = [String]()
-            var size = 0
-            let target = Int.random(in: 30_000...160_000, using: &rng)
-            while size < target {
-                let p = filler[Int.random(in: 0..<filler.count, using: &rng)]
-                parts.append(p)
-                size += p.utf8.count
-            }
-            for _ in 0..<Int.random(in: 1...4, using: &rng) {
-                parts.insert(targets[Int.random(in: 0..<targets.count, using: &rng)], at: Int.random(in: 0...parts.count, using: &rng))
-            }
-            return ("long\(i).txt", parts.joined())
-        }
-        let ix = try TestIndex(docs)
+        let ix = try TestIndex(Self.randomTexts(count: 10, name: "long", sizes: 30_000...160_000, targets: targets, perText: 1...4,
+                                                seed: 21) { _ in filler })
         var anchored = 0
         for q in ["统一战线", "战线统一", "統一", "战线 OR 統計", "统一战线 -民营经济", "线"] {
             var o = SearchOptions()
@@ -666,6 +652,30 @@ struct CoverChoice {
             let chosen = m.covers { costs[$0] }
             #expect(covered(m, chosen) == Set(0..<units.count))
             #expect(chosen == chosen.sorted())
+        }
+    }
+}
+
+extension MatchingSemantics {
+    /// `count` texts named `name<i>.txt`: random pieces of `filler(i)` up to a random size in
+    /// `sizes` (UTF-8 bytes), with a random number in `perText` of `targets` inserted at random places.
+    static func randomTexts(count: Int, name: String, sizes: ClosedRange<Int>, targets: [String], perText: ClosedRange<Int>,
+                            seed: UInt64, filler: (Int) -> [String]) -> [(String, String)] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { i -> (String, String) in
+            let pieces = filler(i)
+            var parts = [String]()
+            var size = 0
+            let target = Int.random(in: sizes, using: &rng)
+            while size < target {
+                let p = pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                parts.append(p)
+                size += p.utf8.count
+            }
+            for _ in 0..<Int.random(in: perText, using: &rng) {
+                parts.insert(targets[Int.random(in: 0..<targets.count, using: &rng)], at: Int.random(in: 0...parts.count, using: &rng))
+            }
+            return ("\(name)\(i).txt", parts.joined())
         }
     }
 }

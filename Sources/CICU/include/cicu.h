@@ -76,6 +76,10 @@ uint32_t cicu_t2s(uint32_t c);
 /** Number of code points the table changes. */
 int32_t cicu_t2s_count(void);
 
+/** Entry `i` (0 <= i < cicu_t2s_count(), in code point order) of the table: the Traditional
+ *  code point, and its Simplified form in `*to`. */
+uint32_t cicu_t2s_pair(int32_t i, uint32_t *to);
+
 /**
  * The analyser's normalisation of one BMP code unit `u` (not a surrogate) on its own:
  * NFKC_Casefold, then `cicu_t2s` code point by code point, then NFKC_Casefold again when the

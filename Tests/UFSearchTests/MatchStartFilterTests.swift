@@ -1,0 +1,119 @@
+import Testing
+import UFAnalysis
+import UFIndex
+@testable import UFSearch
+import UFTestSupport
+
+@Suite struct MatchStartFilterTests {
+    /// The filter's first candidate in `text`, for sequences starting with `first`.
+    private func candidate(_ text: String, _ first: [Character]) throws -> Int {
+        let filter = try #require(MatchStartFilter(firstCharacters: first.map { $0.unicodeScalars.first!.value }))
+        return Array(text.utf8).withUnsafeBytes { filter.firstCandidate(in: $0) }
+    }
+
+    /// Every BMP character whose normalised form holds a basic Han character other than itself
+    /// is one the filter stops at, for that Han character: what the filter assumes of the
+    /// normaliser, checked against it (NFKC_Casefold from the system's ICU, the generated
+    /// Traditional→Simplified table).
+    @Test func everyCharacterThatNormalisesToHanIsACandidate() throws {
+        let normalizer = try Normalizer()
+        var mapped = 0
+        for v in UInt32(0x80)..<0x10000 {
+            guard let x = Unicode.Scalar(v) else { continue }
+            for h in Set(normalizer.normalize(String(x)).text) where (0x4E00...0x9FFF).contains(h) && UInt32(h) != v {
+                mapped += 1
+                let filter = try #require(MatchStartFilter(firstCharacters: [UInt32(h)]))
+                let at = Array(("ab，" + String(x) + "。").utf8).withUnsafeBytes { filter.firstCandidate(in: $0) }
+                #expect(at == 5, "U+\(String(v, radix: 16, uppercase: true)) normalises to U+\(String(h, radix: 16, uppercase: true))")
+            }
+        }
+        #expect(mapped > 3_000)  // Traditional forms, radicals, compatibility ideographs, enclosed forms
+    }
+
+    /// Every BMP character that may stand between a sequence's first two Han characters in a
+    /// text that still normalises to them in a row (whitespace, characters that normalise to
+    /// nothing, a form of the second) passes the filter's check of the character after the first.
+    @Test func everyCharacterThatCanContinueASequenceIsACandidate() throws {
+        let normalizer = try Normalizer()
+        let filter = try #require(MatchStartFilter(prefixes: [(0x4E00, 0x4E01)]))  // 一丁
+        var continuing = 0
+        for v in UInt32(0)..<0x10000 {
+            // (A character that gives 一 itself starts a match of its own: the test above.)
+            guard let x = Unicode.Scalar(v), !normalizer.normalize(String(x)).string.contains("一") else { continue }
+            for text in ["ab，一" + String(x) + "丁。", "ab，一" + String(x) + "。"] {
+                let normalized = normalizer.normalize(text).string
+                guard normalized.contains("一丁") else { continue }
+                continuing += 1
+                let at = Array(text.utf8).withUnsafeBytes { filter.firstCandidate(in: $0) }
+                #expect(at == 5, "一 U+\(String(v, radix: 16, uppercase: true))")
+            }
+        }
+        #expect(continuing > 50)  // spaces, line breaks, ignorables, 丁's compatibility forms
+        #expect(try candidate2("统战工作宗教", ("宗", "教")) == 12)
+        #expect(try candidate2("宗旨。宗 教", ("宗", "教")) == 9)
+        #expect(try candidate2("宗旨宗\n教", ("宗", "教")) == 6)
+        #expect(try candidate2("宗旨宗", ("宗", "教")) == 6)      // cut by the end: a candidate
+        #expect(try candidate2("宗旨", ("宗", "教")) == 6)        // none
+    }
+
+    private func candidate2(_ text: String, _ prefix: (Character, Character)) throws -> Int {
+        let filter = try #require(MatchStartFilter(prefixes: [(prefix.0.unicodeScalars.first!.value, prefix.1.unicodeScalars.first!.value)]))
+        return Array(text.utf8).withUnsafeBytes { filter.firstCandidate(in: $0) }
+    }
+
+    @Test func findsTheFirstPlaceAMatchCanStart() throws {
+        #expect(try candidate("abc，宗教", ["宗"]) == 6)
+        #expect(try candidate("统战工作。宗教", ["宗", "工"]) == 6)
+        #expect(try candidate("统战。中國", ["国"]) == 12)      // a Traditional form
+        #expect(try candidate("第⼀条 一", ["一"]) == 3)          // a Kangxi radical
+        #expect(try candidate("甲㈠一", ["一"]) == 3)             // an enclosed ideograph
+        #expect(try candidate("统战😀宗教", ["宗"]) == 6)         // any supplementary-plane character
+        #expect(try candidate("统战工作", ["宗"]) == 12)          // none: the length
+        #expect(try candidate("统战\u{5B97}", ["宗"]) == 6)
+        #expect(try candidate("统战宗", ["宗", "教"]) == 6)
+        #expect(MatchStartFilter(firstCharacters: [0x61]) == nil)   // a Latin first unit: no filter
+        #expect(MatchStartFilter(firstCharacters: [0x5B97, 0x3042]) == nil)
+        #expect(MatchStartFilter(firstCharacters: []) == nil)
+    }
+
+    /// Snippets read from the region around a query's first possible match are the whole
+    /// text's: documents of up to 16 KiB of Han text, punctuation, line breaks, Latin runs,
+    /// Traditional, compatibility and enclosed forms, with rare targets at random places.
+    @Test func snippetsAroundTheFirstCandidateAreTheWholeTextsSnippets() throws {
+        let plain = ["工作要点", "，", "。", "\n", " ", "Linux 内核", "２０２１年", "abc", "統計", "；", "数据处理活动",
+                     "e\u{301}", "“引号”", "战线", "統一", "一"]
+        // Characters the filter stops at whatever the query, in every other document only.
+        let stops = plain + ["㈠", "⼯作", "😀"]
+        let targets = ["统一战线", "統一戰線", "统一 战线", "统一\n战线", "战线统一", "㈠战线", "一战线"]
+        let docs = MatchingSemantics.randomTexts(count: 80, name: "d", sizes: 100...16_000, targets: targets, perText: 1...3, seed: 33) {
+            $0 % 2 == 0 ? plain : stops
+        }
+        let ix = try TestIndex(docs)
+        var fromRegion = 0, fromInside = 0
+        for q in ["统一战线", "战线", "統一", "一战线", "战线统一 OR 统计", "统一 -数据", "工作"] {
+            var o = SearchOptions()
+            o.all = true
+            let r = try ix.searcher.search(q, options: o)
+            for h in r.hits {
+                let (s, l) = try #require(ix.searcher.snapshot.locate(h.id))
+                for count in [1, 2] {
+                    let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
+                    let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
+                    #expect(part.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
+                    let region = try ix.searcher.snapshot.segments[s].withOriginal(l) { bytes, _ in
+                        ix.searcher.detailAroundFirstCandidate(bytes, isWhole: true, plan: r.plan, snippets: count, width: 80)
+                    }
+                    guard let region else { continue }
+                    fromRegion += 1
+                    #expect(region.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
+                    #expect(region.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    // Its matches are the whole text's first ones, at the same bytes.
+                    #expect(Array(whole.matches.prefix(region.matches.count)) == region.matches, "\(q) \(h.info.path)")
+                    if let m = region.matches.first, m.lowerBound > 2 * Searcher.regionBefore { fromInside += 1 }
+                }
+            }
+        }
+        #expect(fromRegion > 100)
+        #expect(fromInside > 10)  // regions starting inside the text were taken
+    }
+}
