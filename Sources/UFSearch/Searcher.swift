@@ -505,7 +505,7 @@ extension Searcher {
 
     /// The snippets of UTF-8 text `bytes` (or of the text it starts) when a prefix of it cut near
     /// one of `limits` settles them (see
-    /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:)``), else nil.
+    /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:atTextStart:)``), else nil.
     func detailFromPrefixes(_ bytes: UnsafeRawBufferPointer, limits: [Int], plan: QueryPlan, snippets count: Int, width: Int) -> HitDetail? {
         guard count > 0 else { return nil }
         let patterns = highlightPatterns(plan)
