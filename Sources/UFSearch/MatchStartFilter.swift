@@ -49,11 +49,6 @@ struct MatchStartFilter {
         }
     }
 
-    /// A filter looking for first characters alone.
-    init?(firstCharacters first: [UInt32]) {
-        self.init(prefixes: first.map { ($0, nil) })
-    }
-
     /// The three UTF-8 bytes of a BMP code point from U+0800 on, packed.
     static func packed(_ c: UInt32) -> UInt32 {
         (0xE0 | c >> 12) << 16 | (0x80 | (c >> 6) & 0x3F) << 8 | (0x80 | c & 0x3F)
@@ -69,6 +64,14 @@ struct MatchStartFilter {
             || (0x3200...0x33FF).contains(c) || (0xF900...0xFAFF).contains(c)
     }
 
+    /// The three-byte character at `j` of `bytes` (`j + 2` inside them): its bytes packed as
+    /// ``packed(_:)`` packs them, and its code point.
+    @inline(__always)
+    private static func character(_ bytes: UnsafeRawBufferPointer, at j: Int) -> (packed: UInt32, code: UInt32) {
+        let b0 = UInt32(bytes[j]), b1 = UInt32(bytes[j &+ 1]), b2 = UInt32(bytes[j &+ 2])
+        return (b0 << 16 | b1 << 8 | b2, (b0 & 0x0F) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F))
+    }
+
     /// Whether the character at `j` of `bytes` can begin the normalised text that follows a
     /// sequence's first character with its second (one of `second`): it is one of them, or
     /// whitespace (dropped between two Han characters), or any character but ASCII and basic
@@ -80,10 +83,8 @@ struct MatchStartFilter {
         let b0 = bytes[j]
         if b0 < 0x80 { return b0 == 0x20 || (b0 >= 0x09 && b0 <= 0x0D) }
         guard b0 >= 0xE0, b0 < 0xF0, j &+ 2 < n else { return true }
-        let v = UInt32(b0) << 16 | UInt32(bytes[j &+ 1]) << 8 | UInt32(bytes[j &+ 2])
-        if second.contains(v) { return true }
-        let c = (UInt32(b0) & 0x0F) << 12 | (UInt32(bytes[j &+ 1]) & 0x3F) << 6 | (UInt32(bytes[j &+ 2]) & 0x3F)
-        return !isBasicHan(c)
+        let (v, c) = character(bytes, at: j)
+        return second.contains(v) || !isBasicHan(c)
     }
 
     /// The offset of the first character in `bytes` (UTF-8, from a character boundary) where a
@@ -98,12 +99,11 @@ struct MatchStartFilter {
             if b0 < 0xE2 { i &+= 1; continue }
             // A supplementary-plane character (or a byte no UTF-8 text has here).
             guard b0 < 0xF0, i &+ 2 < n else { return i }
-            let v = UInt32(b0) << 16 | UInt32(bytes[i &+ 1]) << 8 | UInt32(bytes[i &+ 2])
+            let (v, c) = Self.character(bytes, at: i)
             for s in sequences where s.first.contains(v) {
                 guard let second = s.second else { return i }
                 if Self.mayContinue(bytes, at: i &+ 3, with: second) { return i }
             }
-            let c = (UInt32(b0) & 0x0F) << 12 | (UInt32(bytes[i &+ 1]) & 0x3F) << 6 | (UInt32(bytes[i &+ 2]) & 0x3F)
             if !Self.isBasicHan(c), Self.isCompatibilityHan(c) { return i }
             i &+= 3
         }

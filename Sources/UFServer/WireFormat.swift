@@ -43,14 +43,15 @@ public enum WireFormat {
         return out
     }
 
+    /// Lower-case hexadecimal digits, as UTF-8.
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// `s` as a quoted JSON string; control characters, U+2028 and U+2029 are escaped, other text is kept as UTF-8.
     public static func jsonString(_ s: String) -> String {
         var s = s
         return s.withUTF8 { src in
             // Bytes that need an escape: below 0x20, `"`, `\`, and E2 80 A8/A9 (U+2028/U+2029).
-            var plain = true
-            for b in src where b < 0x20 || b == 0x22 || b == 0x5C || b == 0xE2 { plain = false; break }
-            if plain {
+            if !src.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
                 return String(unsafeUninitializedCapacity: src.count + 2) { out in
                     out[0] = 0x22
                     _ = UnsafeMutableBufferPointer(rebasing: out[1...]).initialize(from: src)
@@ -77,8 +78,7 @@ public enum WireFormat {
                     out += Array("\\u202\(src[i + 2] == 0xA8 ? "8" : "9")".utf8)
                     i += 2
                 case ..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
+                    out += [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]]
                 default:
                     out.append(b)
                 }

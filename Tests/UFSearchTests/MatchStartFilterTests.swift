@@ -7,7 +7,7 @@ import UFTestSupport
 @Suite struct MatchStartFilterTests {
     /// The filter's first candidate in `text`, for sequences starting with `first`.
     private func candidate(_ text: String, _ first: [Character]) throws -> Int {
-        let filter = try #require(MatchStartFilter(firstCharacters: first.map { $0.unicodeScalars.first!.value }))
+        let filter = try #require(MatchStartFilter(prefixes: first.map { ($0.unicodeScalars.first!.value, nil) }))
         return Array(text.utf8).withUnsafeBytes { filter.firstCandidate(in: $0) }
     }
 
@@ -22,7 +22,7 @@ import UFTestSupport
             guard let x = Unicode.Scalar(v) else { continue }
             for h in Set(normalizer.normalize(String(x)).text) where (0x4E00...0x9FFF).contains(h) && UInt32(h) != v {
                 mapped += 1
-                let filter = try #require(MatchStartFilter(firstCharacters: [UInt32(h)]))
+                let filter = try #require(MatchStartFilter(prefixes: [(UInt32(h), nil)]))
                 let at = Array(("ab，" + String(x) + "。").utf8).withUnsafeBytes { filter.firstCandidate(in: $0) }
                 #expect(at == 5, "U+\(String(v, radix: 16, uppercase: true)) normalises to U+\(String(h, radix: 16, uppercase: true))")
             }
@@ -71,9 +71,9 @@ import UFTestSupport
         #expect(try candidate("统战工作", ["宗"]) == 12)          // none: the length
         #expect(try candidate("统战\u{5B97}", ["宗"]) == 6)
         #expect(try candidate("统战宗", ["宗", "教"]) == 6)
-        #expect(MatchStartFilter(firstCharacters: [0x61]) == nil)   // a Latin first unit: no filter
-        #expect(MatchStartFilter(firstCharacters: [0x5B97, 0x3042]) == nil)
-        #expect(MatchStartFilter(firstCharacters: []) == nil)
+        #expect(MatchStartFilter(prefixes: [(0x61, nil)]) == nil)   // a Latin first unit: no filter
+        #expect(MatchStartFilter(prefixes: [(0x5B97, nil), (0x3042, nil)]) == nil)
+        #expect(MatchStartFilter(prefixes: []) == nil)
     }
 
     /// Snippets read from the region around a query's first possible match are the whole
