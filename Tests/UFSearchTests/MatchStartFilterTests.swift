@@ -99,14 +99,13 @@ import UFTestSupport
                 for count in [1, 2] {
                     let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
                     let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
-                    #expect(part.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
+                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
                     let region = try ix.searcher.snapshot.segments[s].withOriginal(l) { bytes, _ in
                         ix.searcher.detailAroundFirstCandidate(bytes, isWhole: true, plan: r.plan, snippets: count, width: 80)
                     }
                     guard let region else { continue }
                     fromRegion += 1
-                    #expect(region.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
-                    #expect(region.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    expectSameSnippets(region.snippets, whole.snippets, "\(q) \(h.info.path)")
                     // Its matches are the whole text's first ones, at the same bytes.
                     #expect(Array(whole.matches.prefix(region.matches.count)) == region.matches, "\(q) \(h.info.path)")
                     if let m = region.matches.first, m.lowerBound > 2 * Searcher.regionBefore { fromInside += 1 }

@@ -57,6 +57,13 @@ final class TestIndex {
     }
 }
 
+/// Expects snippets `a` to be `b`: the same pieces of text, flagged as matches alike.
+func expectSameSnippets(_ a: [Highlighter.Snippet], _ b: [Highlighter.Snippet], _ comment: Comment,
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(a.map { $0.map(\.text) } == b.map { $0.map(\.text) }, comment, sourceLocation: sourceLocation)
+    #expect(a.map { $0.map(\.isMatch) } == b.map { $0.map(\.isMatch) }, comment, sourceLocation: sourceLocation)
+}
+
 struct MatchingSemantics {
     static let docs: [(String, String)] = [
         ("a.txt", "关于宗教中国化的实施意见\n坚持我国宗教中国化方向，统一战线。Debian 软件包"),
@@ -141,8 +148,7 @@ struct MatchingSemantics {
                 for count in [1, 2] {
                     let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
                     let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
-                    #expect(part.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
-                    #expect(part.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
                     if part.matches.count < whole.matches.count { settledEarly += 1 }
                 }
             }
@@ -170,13 +176,11 @@ struct MatchingSemantics {
                 for count in [1, 2] {
                     let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
                     let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
-                    #expect(part.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
-                    #expect(part.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
                     guard let d = try ix.searcher.anchoredDetail(segment: ix.searcher.snapshot.segments[s], doc: l, plan: r.plan,
                                                                  snippets: count, width: 80) else { continue }
                     anchored += 1
-                    #expect(d.snippets.map { $0.map(\.text) } == whole.snippets.map { $0.map(\.text) }, "\(q) \(h.info.path)")
-                    #expect(d.snippets.map { $0.map(\.isMatch) } == whole.snippets.map { $0.map(\.isMatch) }, "\(q) \(h.info.path)")
+                    expectSameSnippets(d.snippets, whole.snippets, "\(q) \(h.info.path)")
                     // Its matches are the whole text's (every one lies in the region).
                     #expect(d.matches == whole.matches, "\(q) \(h.info.path)")
                 }
@@ -225,8 +229,7 @@ struct MatchingSemantics {
                                                                    atTextStart: from == 0, atTextEnd: to == bytes.count)
                             else { refused += 1; continue }
                             settled += 1
-                            #expect(d.snippets.map { $0.map(\.text) } == expected[k].map { $0.map(\.text) }, "region \(from)..<\(to) of \(text)")
-                            #expect(d.snippets.map { $0.map(\.isMatch) } == expected[k].map { $0.map(\.isMatch) })
+                            expectSameSnippets(d.snippets, expected[k], "region \(from)..<\(to) of \(text)")
                         }
                     }
                 }
@@ -269,8 +272,7 @@ struct MatchingSemantics {
                         for (k, d) in found.enumerated() {
                             guard let d else { continue }
                             settled += 1
-                            #expect(d.snippets.map { $0.map(\.text) } == expected[k].map { $0.map(\.text) }, "\(q) cut \(cut) in \(text)")
-                            #expect(d.snippets.map { $0.map(\.isMatch) } == expected[k].map { $0.map(\.isMatch) }, "\(q) cut \(cut)")
+                            expectSameSnippets(d.snippets, expected[k], "\(q) cut \(cut) in \(text)")
                             #expect(Array(all.prefix(d.matches.count)) == d.matches, "\(q) cut \(cut)")
                         }
                     }
