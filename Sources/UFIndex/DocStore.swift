@@ -23,8 +23,13 @@
 // several.
 //
 // A document is found through its DocTable record: (storeBlock, storeOffset, size) — the
-// block, the offset inside the uncompressed block, and its length. A document larger than a
-// block gets a block of its own.
+// block, the offset inside the uncompressed block, and its length. A document that does not
+// fit in the rest of its block goes on from the start of the next block, and so on: one
+// larger than a block starts a block of its own and fills it and the blocks after it, 8 KiB
+// each, the last of them holding the rest (and possibly the next documents). Reading part
+// of a large document decompresses only the blocks that hold that part (the hit line of a
+// match in an 830 KB document reads one or two 8 KiB blocks, not the 830 KB). Version 2
+// stores gave a large document one block of its own instead.
 
 import CZstd
 import Foundation
@@ -75,12 +80,20 @@ final class DocStoreBuilder {
     /// Bytes held in memory.
     var memoryBytes: Int { chunks.count + pending.count + waiting.count + blocks.count * 20 + locations.count * 8 + sampleSizes.count * 8 }
 
+    /// Adds one document. A document larger than a block starts a block of its own and goes on
+    /// into the blocks after it, ``storeBlockTarget`` bytes each (the last takes the rest), so
+    /// that reading part of it decompresses only the blocks that hold that part.
     func add(_ bytes: UnsafeRawBufferPointer) throws {
         if !pending.isEmpty && pending.count + bytes.count > storeBlockTarget { try closeBlock() }
         locations.append((UInt32(blocks.count), UInt32(pending.count)))
-        pending.append(contentsOf: bytes)
-        if compressor == nil { sampleSizes.append(bytes.count) }
-        if pending.count >= storeBlockTarget { try closeBlock() }
+        var at = 0
+        repeat {
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[at..<min(bytes.count, at + storeBlockTarget)])
+            pending.append(contentsOf: piece)
+            if compressor == nil { sampleSizes.append(piece.count) }
+            if pending.count >= storeBlockTarget { try closeBlock() }
+            at += piece.count
+        } while at < bytes.count
     }
 
     /// Closes the open block. Closed blocks are kept raw until the dictionary is trained, then
@@ -218,31 +231,75 @@ public struct DocStoreReader {
         try withDocument(block: block, offset: offset, size: size) { Array($0) }
     }
 
-    /// Runs `body` with the first `limit` bytes of a document (all of it when it is shorter),
-    /// decompressed into a buffer the reader reuses: `body` must not keep the pointer. Only the
-    /// block's bytes up to the document's (or the prefix's) end are decompressed when the
-    /// rest would cost at least one more zstd block (128 KiB); blocks are decompressed whole
-    /// otherwise (a zstd block is decoded in one piece).
-    public func withDocument<T>(block: UInt32, offset: UInt32, size: UInt64, limit: Int = .max,
+    /// Runs `body` with bytes `from ..< min(size, limit)` of a document (none when `from` is
+    /// past them), decompressed into a buffer the reader reuses: `body` must not keep the
+    /// pointer. A document lies in block `block` from `offset` on and, when it is longer than
+    /// the rest of that block, goes on from the start of each following block in turn; only
+    /// the blocks that hold the requested bytes are decompressed.
+    public func withDocument<T>(block: UInt32, offset: UInt32, size: UInt64, from: Int = 0, limit: Int = .max,
                                 _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        let total = Int(min(size, UInt64(Int.max)))
+        let end = min(total, max(0, limit))
+        let start = min(max(0, from), end)
         let (frame, rlen, dict) = try compressedBlock(Int(block))
-        guard size <= UInt64(rlen), UInt64(offset) <= UInt64(rlen) - size else {
-            throw IndexError.corrupt(file: file, detail: "document range outside its store block")
-        }
-        let end = Int(offset) + Int(min(size, UInt64(max(0, limit))))
-        let k = Int(dict) - 1
+        guard offset <= rlen else { throw IndexError.corrupt(file: file, detail: "document starts past the end of store block \(block)") }
+        let inFirst = Int(rlen - offset)
         return try decoder.withContext(file: file) { ctx in
-            let raw: UnsafeRawBufferPointer
-            if k >= 0, let r = try ctx.decompressAfterDictionary(frame, dictionary: k, of: self, expectedSize: Int(rlen)) {
-                raw = r
-            } else {
-                let ddict = k < 0 ? nil : try decoder.ddict(k, of: self)
-                raw = Int(rlen) - end >= StoreDecoder.partialSavings
-                    ? try ctx.decompressPrefix(frame, ddict: ddict, count: end, file: file)
-                    : try ctx.decompress(frame, ddict: ddict, expectedSize: Int(rlen), file: file)
+            if end <= inFirst {
+                // One block holds every requested byte.
+                let raw = try decompress(frame, rawLength: rlen, dict: dict, ctx)
+                return try body(UnsafeRawBufferPointer(rebasing: raw[Int(offset) + start ..< Int(offset) + end]))
             }
-            return try body(UnsafeRawBufferPointer(rebasing: raw[Int(offset)..<end]))
+            // The document goes on into the following blocks: gather the requested bytes.
+            ctx.gathered.removeAll(keepingCapacity: true)
+            try pieces(block: block, offset: offset, size: total, end: end) { piece, at, n, pos in
+                guard pos + n > start else { return }
+                let raw = try decompress(piece.frame, rawLength: piece.rawLength, dict: piece.dict, ctx)
+                let lo = at + max(0, start - pos), hi = at + min(n, end - pos)
+                ctx.gathered.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[lo..<hi]))
+            }
+            return try ctx.gathered.withUnsafeBytes { try body($0) }
         }
+    }
+
+    /// Calls `body`, in order, for each block that holds some of the first `end` bytes of a
+    /// document of `size` bytes stored from block `block`, `offset` on: the block, where the
+    /// document's bytes start in it and how many it holds, and the index in the document of the
+    /// first. Reads the block table only; corruption when the blocks run out first.
+    private func pieces(block: UInt32, offset: UInt32, size: Int, end: Int,
+                        _ body: ((frame: UnsafeRawBufferPointer, rawLength: UInt32, dict: UInt32), Int, Int, Int) throws -> Void) throws {
+        var b = Int(block), at = Int(offset), pos = 0
+        while pos < end {
+            let (frame, rawLength, dict) = try compressedBlock(b)
+            let n = min(Int(rawLength) - at, size - pos)
+            guard n > 0 else {
+                throw IndexError.corrupt(file: file, detail: "document of \(size) bytes from store block \(block) runs into the end of block \(b)")
+            }
+            try body((frame, rawLength, dict), at, n, pos)
+            pos += n
+            b += 1
+            at = 0
+        }
+    }
+
+    /// Checks that the blocks from `block` on hold a document of `size` bytes from `offset` on
+    /// (for `check`; reads the block table only).
+    func verifyExtent(block: UInt32, offset: UInt32, size: UInt64) throws {
+        let (_, rawLength, _) = try compressedBlock(Int(block))
+        guard offset <= rawLength else { throw IndexError.corrupt(file: file, detail: "document starts past the end of store block \(block)") }
+        let total = Int(min(size, UInt64(Int.max)))
+        try pieces(block: block, offset: offset, size: total, end: total) { _, _, _, _ in }
+    }
+
+    /// `frame` (a block of `rawLength` bytes compressed with dictionary `dict`, 0: none)
+    /// decompressed whole with `ctx`; valid until the context's next use.
+    private func decompress(_ frame: UnsafeRawBufferPointer, rawLength: UInt32, dict: UInt32,
+                            _ ctx: StoreDecoder.Context) throws -> UnsafeRawBufferPointer {
+        let k = Int(dict) - 1
+        if k >= 0, let r = try ctx.decompressAfterDictionary(frame, dictionary: k, of: self, expectedSize: Int(rawLength)) {
+            return r
+        }
+        return try ctx.decompress(frame, ddict: k < 0 ? nil : try decoder.ddict(k, of: self), expectedSize: Int(rawLength), file: file)
     }
 
     /// The whole uncompressed block `block`.
@@ -300,9 +357,6 @@ final class StoreDecoder: @unchecked Sendable {
     private var ddicts: [OpaquePointer?]
     private var contexts: [Context] = []
 
-    /// Uncompressed bytes past the needed ones from which a block is decompressed only up to them.
-    static let partialSavings = 128 << 10
-
     init(dictCount: Int) { ddicts = Array(repeating: nil, count: dictCount) }
 
     deinit {
@@ -348,6 +402,8 @@ final class StoreDecoder: @unchecked Sendable {
     final class Context {
         private let dctx: OpaquePointer
         private var buffer: UnsafeMutableRawBufferPointer
+        /// The requested bytes of a document that spans blocks, gathered from each.
+        var gathered: [UInt8] = []
         /// Per dictionary (at most ``afterDictionaryLimit``): a copy of its bytes followed by
         /// room for one block, and the dictionary digested from that copy.
         private var afterDictionary: [Int: (buffer: UnsafeMutableRawBufferPointer, ddict: OpaquePointer)] = [:]
@@ -419,12 +475,13 @@ final class StoreDecoder: @unchecked Sendable {
             return UnsafeRawBufferPointer(rebasing: entry.buffer[start..<start + expectedSize])
         }
 
-        /// Frees an oversized buffer.
+        /// Frees oversized buffers.
         func trim() {
             if buffer.count > Self.keptCapacity {
                 buffer.deallocate()
                 buffer = .allocate(byteCount: 64 << 10, alignment: 16)
             }
+            if gathered.capacity > Self.keptCapacity { gathered = [] }
         }
 
         private func reserve(_ n: Int) {
@@ -446,30 +503,6 @@ final class StoreDecoder: @unchecked Sendable {
                 ?? ZSTD_decompressDCtx(dctx, dst, cap, frame.baseAddress, frame.count)
             try Zstd.checkDecompressed(result, expectedSize: expectedSize, file: file)
             return UnsafeRawBufferPointer(rebasing: buffer[0..<expectedSize])
-        }
-
-        /// The first `count` bytes `frame` decompresses to (streaming, stopping once they are
-        /// out); valid until the next use of the context.
-        func decompressPrefix(_ frame: UnsafeRawBufferPointer, ddict: OpaquePointer?, count: Int, file: String) throws -> UnsafeRawBufferPointer {
-            try Zstd.checkPlausible(count, file: file)
-            reserve(max(count, 1))
-            ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters)
-            // Leave no dictionary attached for the one-shot calls that follow.
-            defer { ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters) }
-            if let ddict { ZSTD_DCtx_refDDict(dctx, ddict) }
-            var input = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
-            var output = ZSTD_outBuffer(dst: buffer.baseAddress, size: count, pos: 0)
-            while output.pos < count {
-                let before = (input.pos, output.pos)
-                let r = ZSTD_decompressStream(dctx, &output, &input)
-                if ZSTD_isError(r) != 0 {
-                    throw IndexError.corrupt(file: file, detail: "zstd block does not decompress: \(Zstd.errorName(r))")
-                }
-                if output.pos < count && (r == 0 || (input.pos, output.pos) == before) {
-                    throw IndexError.corrupt(file: file, detail: "zstd block ends before \(count) bytes")
-                }
-            }
-            return UnsafeRawBufferPointer(rebasing: buffer[0..<count])
         }
     }
 }

@@ -12,9 +12,9 @@
 //   kind         FileKind raw value: 1 manifest, 2 terms, 3 postings, 4 positions, 5 docs,
 //                6 store, 7 tombstones
 //   version      format version of that kind; this build writes and reads 3 for positions
-//                (Rice-coded, a skip mark every 8 documents), 2 for store files (small blocks
-//                with dictionaries), postings (bit-packed blocks) and document tables (unit
-//                counts), 1 for every other kind
+//                (Rice-coded, a skip mark every 8 documents) and store files (small blocks
+//                with dictionaries, a large document split across blocks), 2 for postings
+//                (bit-packed blocks) and document tables (unit counts), 1 for every other kind
 //   reserved     must be 0
 //   magic        the four ASCII bytes "UFS1" (0x55 0x46 0x53 0x31), the last bytes of the file
 //
@@ -72,8 +72,8 @@ public struct FileFooter: Equatable, Sendable {
     /// The format version this build writes and reads for files of `kind`.
     public static func currentVersion(_ kind: FileKind) -> UInt16 {
         switch kind {
-        case .positions: return 3
-        case .store, .postings, .docs: return 2
+        case .positions, .store: return 3
+        case .postings, .docs: return 2
         default: return currentVersion
         }
     }

@@ -148,7 +148,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The metadata of local document `doc`.
     public func info(_ doc: Int) throws -> DocumentInfo { try docs.info(doc).0 }
 
-    /// The original bytes of local document `doc` (one small store block is decompressed).
+    /// The original bytes of local document `doc`.
     public func original(_ doc: Int) throws -> [UInt8] {
         try withOriginal(doc) { bytes, _ in Array(bytes) }
     }
@@ -192,7 +192,8 @@ extension SegmentReader {
         }
         try store.verifyAll()
         for d in 0..<docCount {
-            let (info, _, _) = try docs.info(d)
+            let (info, block, offset) = try docs.info(d)
+            try store.verifyExtent(block: block, offset: offset, size: info.size)
             guard !info.anchors.isEmpty else { continue }
             // Every anchor starts a Han character of the basic block in the stored text.
             try withOriginal(d) { bytes, _ in

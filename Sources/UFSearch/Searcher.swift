@@ -349,8 +349,9 @@ extension Searcher {
         return (try snapshot.segments[s].info(l), try snapshot.segments[s].original(l))
     }
 
-    /// The prefix of a long document that snippets alone look at first.
-    static let snippetPrefix = 16_384
+    /// The prefix of a long document that snippets alone look at first (read with the byte
+    /// after it: 16 KiB, two store blocks).
+    static let snippetPrefix = 16_383
     /// Shorter prefixes of a UTF-8 document tried before, in bytes (cut near these lengths).
     static let shortPrefixes = [1024, 4096]
     /// Longer prefixes of a UTF-8 document tried before the whole text, when the first 16 KiB
@@ -400,13 +401,16 @@ extension Searcher {
     /// Largest region of a long document that ``anchoredDetail(segment:doc:plan:snippets:width:)`` reads.
     static let anchoredRegionLimit = 262_144
 
-    /// The snippets of a long UTF-8 document read from the region around its matches alone,
-    /// when the query's positive sequences are all Han and kana characters (their matches in the
-    /// index are then exactly the highlighter's). The index gives every match's position; the
-    /// document's anchors (``UFIndex/UnitAnchor``) give where reading may start before the first
-    /// match and stop after the last, with room for the snippets around them. Nil when the
-    /// document has no anchors, the region would be too long, or its snippets might differ from
-    /// the whole text's.
+    /// The snippets of a long UTF-8 document read from the region around its first matches
+    /// alone, when the query's positive sequences are all Han and kana characters (their
+    /// matches in the index are then exactly the highlighter's). The index gives every match's
+    /// position, and so how far the snippets can reach: each spans at most `width` units and
+    /// its match from the match it starts at (``Highlighter/windows(decoded:matches:width:count:)``),
+    /// and the next starts at the first match after it. The document's anchors
+    /// (``UFIndex/UnitAnchor``) give where reading may start before the first match and stop
+    /// past that reach, with room around. Only the store blocks holding the region are
+    /// decompressed. Nil when the document has no anchors, the region would be too long, or
+    /// its snippets might differ from the whole text's.
     func anchoredDetail(segment: SegmentReader, doc l: Int, plan: QueryPlan, snippets count: Int, width: Int) throws -> HitDetail? {
         let sequences = plan.positiveSequences
         guard count > 0, !sequences.isEmpty,
@@ -414,39 +418,64 @@ extension Searcher {
         else { return nil }
         let (info, block, offset) = try segment.docs.info(l)
         guard info.encoding == .utf8, !info.anchors.isEmpty else { return nil }
-        // The first match's start, and the end (one past the last unit) of the last to end.
-        var first = UInt32.max, last: UInt32 = 0
+        var starts = [UInt32](), longest: UInt32 = 0
         for q in sequences {
             guard let cursor = try SequenceCursor(SequenceMatcher(q.units), segment: segment),
                   try cursor.candidate(from: Int32(l)) == Int32(l), try cursor.verify(needStarts: true) > 0
             else { continue }
-            let starts = cursor.starts
-            first = min(first, starts[0])
-            last = max(last, starts[starts.count - 1] + UInt32(q.units.count))
+            starts += cursor.starts
+            longest = max(longest, UInt32(q.units.count))
         }
-        guard first != .max else { return nil }
-        // Room around the matches, in units (a unit is at least one UTF-16 unit of the original
-        // text, except where NFKC expands a character; regionDetail checks the result anyway).
+        guard let first = starts.min() else { return nil }
+        if sequences.count > 1 { starts.sort() }
+        // Where the last snippet can end, in units.
+        var reach: UInt32 = 0
+        var next = first, i = 0
+        for _ in 0..<count {
+            reach = next + UInt32(width) + longest
+            while i < starts.count && starts[i] < reach { i += 1 }
+            guard i < starts.count else { break }
+            next = starts[i]
+        }
+        let holdsEveryMatch = i == starts.count
         let room = UInt32(2 * width)
         let startAnchor = info.anchors.last { $0.unit + room <= first }
-        let endAnchor = info.anchors.first { $0.unit >= last + room }
+        let endAnchor = info.anchors.first { $0.unit >= reach + room }
         let from = Int(startAnchor?.byte ?? 0)
         let to = endAnchor.map { Int($0.byte) } ?? Int(info.size)
         guard from > 0 || to < Int(info.size), to - from <= Self.anchoredRegionLimit else { return nil }
-        return try segment.store.withDocument(block: block, offset: offset, size: info.size, limit: to) { bytes -> HitDetail? in
-            guard bytes.count == to,
-                  let decoded = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[from..<to])), decoded.encoding == .utf8
-            else { return nil }
-            let patterns = highlightPatterns(plan)
-            let matches = analyzer.normalizer.withNormalized(decoded) {
-                Highlighter.matches(normalized: $0, patterns: patterns, units: &highlightUnits).ranges
-            }
-            guard var d = Highlighter.regionDetail(decoded: decoded, matches: matches, width: width, count: count,
-                                                   atTextStart: from == 0, atTextEnd: to == Int(info.size))
-            else { return nil }
-            d.matches = d.matches.map { $0.lowerBound + from ..< $0.upperBound + from }
-            return d
+        return try segment.store.withDocument(block: block, offset: offset, size: info.size, from: from, limit: to) { bytes -> HitDetail? in
+            guard bytes.count == to - from else { return nil }
+            return settledDetail(region: bytes, at: from, reachesEnd: to == Int(info.size), holdsEveryMatch: holdsEveryMatch,
+                                 plan: plan, snippets: count, width: width)
         }
+    }
+
+    /// The snippets of a whole UTF-8 text found in `region`, its bytes from `from` on (to its
+    /// end when `reachesEnd`): `from` is 0 or just before a basic Han character (as a
+    /// ``UFIndex/UnitAnchor``), no match of the text starts before it, and the region's end,
+    /// unless the text's, is a ``Highlighter/prefixCut(_:near:)``. Nil unless the region
+    /// settles them: it holds every match (`holdsEveryMatch`, or it reaches the end; see
+    /// ``Highlighter/regionDetail(decoded:matches:width:count:atTextStart:atTextEnd:)``) or the
+    /// snippets end before the matches it cannot know (see
+    /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:atTextStart:)``).
+    /// Matches are the region's, as byte ranges of the whole text.
+    func settledDetail(region: UnsafeRawBufferPointer, at from: Int, reachesEnd: Bool, holdsEveryMatch: Bool = false,
+                       plan: QueryPlan, snippets count: Int, width: Int) -> HitDetail? {
+        guard let decoded = try? DecodedText.decode(region), decoded.encoding == .utf8 else { return nil }
+        let patterns = highlightPatterns(plan)
+        let detail: HitDetail? = analyzer.normalizer.withNormalized(decoded) { norm in
+            let (m, n) = Highlighter.matches(normalized: norm, patterns: patterns, units: &highlightUnits)
+            if reachesEnd || holdsEveryMatch {
+                return Highlighter.regionDetail(decoded: decoded, matches: m, width: width, count: count,
+                                                atTextStart: from == 0, atTextEnd: reachesEnd)
+            }
+            return Highlighter.prefixDetail(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
+                                            patterns: patterns, matches: m, width: width, count: count, atTextStart: from == 0)
+        }
+        guard var d = detail else { return nil }
+        if from > 0 { d.matches = d.matches.map { $0.lowerBound + from ..< $0.upperBound + from } }
+        return d
     }
 
     /// Bytes read before a query's first possible match, for the snippet's start.
@@ -485,22 +514,8 @@ extension Searcher {
         } else if !isWhole {
             return nil
         }
-        let atEnd = to == bytes.count
-        guard let decoded = try? DecodedText.decode(UnsafeRawBufferPointer(rebasing: bytes[from..<to])), decoded.encoding == .utf8
-        else { return nil }
-        let patterns = highlightPatterns(plan)
-        let detail: HitDetail? = analyzer.normalizer.withNormalized(decoded) { norm in
-            let (m, n) = Highlighter.matches(normalized: norm, patterns: patterns, units: &highlightUnits)
-            if atEnd {
-                return Highlighter.regionDetail(decoded: decoded, matches: m, width: width, count: count,
-                                                atTextStart: from == 0, atTextEnd: true)
-            }
-            return Highlighter.prefixDetail(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
-                                            patterns: patterns, matches: m, width: width, count: count, atTextStart: from == 0)
-        }
-        guard var d = detail else { return nil }
-        if from > 0 { d.matches = d.matches.map { $0.lowerBound + from ..< $0.upperBound + from } }
-        return d
+        return settledDetail(region: UnsafeRawBufferPointer(rebasing: bytes[from..<to]), at: from, reachesEnd: to == bytes.count,
+                             plan: plan, snippets: count, width: width)
     }
 
     /// The snippets of UTF-8 text `bytes` (or of the text it starts) when a prefix of it cut near

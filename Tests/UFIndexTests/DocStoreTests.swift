@@ -52,13 +52,14 @@ struct DocStoreTests {
                 for (i, d) in docs.enumerated() {
                     #expect(try r.document(block: locs[i].block, offset: locs[i].offset, size: UInt64(d.count)) == d)
                 }
-                // Blocks stay small: a document only shares a block up to the target (an empty
-                // document may share the block of a large one).
+                // Blocks stay small, a large document going on across several.
                 for b in 0..<r.blockCount {
                     let (_, raw, dict) = try r.compressedBlock(b)
                     #expect(dict == 1)
-                    #expect(raw <= UInt32(storeBlockTarget) || locs.indices.filter { locs[$0].block == UInt32(b) && !docs[$0].isEmpty }.count == 1)
+                    #expect(raw <= UInt32(storeBlockTarget))
                 }
+                #expect(locs[docs.count - 1].offset == 0)
+                #expect(r.blockCount - Int(locs[docs.count - 1].block) == (100_000 + storeBlockTarget - 1) / storeBlockTarget)
                 try r.verifyAll()
             }
             // The dictionary is used: its blocks are smaller than the same blocks compressed without one.
@@ -74,30 +75,80 @@ struct DocStoreTests {
         }
     }
 
-    /// A prefix of a large document is decompressed only as far as needed (streaming), and the same
-    /// context then still decompresses other blocks whole, with or without their dictionary.
-    @Test func prefixesOfLargeDocuments() throws {
+    /// A large document fills blocks of its own, 8 KiB each, and the documents after it go on
+    /// in its last block. Any range of it reads the same bytes as the whole, decompressing only
+    /// the blocks that hold the range: a damaged block elsewhere in the document goes unnoticed
+    /// until a range needs it.
+    @Test func rangesOfLargeDocuments() throws {
         try withTempDir { dir in
             let big = storeDocuments(count: 1, seed: 9, meanBytes: 400_000)[0] + Array(repeating: 0x42, count: 300_000)
             let docs = storeDocuments(count: 700, seed: 10) + [big] + storeDocuments(count: 3, seed: 11)
             let (path, locs) = try writeStore(docs, dir: dir)
+            let i = docs.count - 4
+            #expect(locs[i].offset == 0)
+            let pieces = (big.count + storeBlockTarget - 1) / storeBlockTarget
+            #expect(locs[i + 1].block == locs[i].block + UInt32(pieces - 1))
+            #expect(locs[i + 1].offset == UInt32(big.count - (pieces - 1) * storeBlockTarget))
+            let t = storeBlockTarget
+            let ranges = [(0, 0), (0, 1), (0, 16_385), (5, t), (t - 1, t + 1), (t, 2 * t), (3 * t + 7, 9 * t - 3),
+                          (200_000, 200_001), (big.count - 10, big.count - 1), (big.count - 1, big.count), (0, big.count),
+                          (100, .max), (big.count, .max), (big.count + 5, .max), (50, 20)]
             try withStore(path) { r in
-                let i = docs.count - 4
-                for limit in [0, 1, 16_385, 200_000, big.count - 1, big.count, .max] {
-                    let prefix = try r.withDocument(block: locs[i].block, offset: locs[i].offset, size: UInt64(big.count), limit: limit) { Array($0) }
-                    #expect(prefix == Array(big.prefix(limit)), "limit \(limit)")
-                    for j in [0, i - 1, i + 1] {
+                for (from, limit) in ranges {
+                    let part = try r.withDocument(block: locs[i].block, offset: locs[i].offset, size: UInt64(big.count), from: from,
+                                                  limit: limit) { Array($0) }
+                    let end = min(limit, big.count), start = min(from, end)
+                    #expect(part == Array(big[start..<end]), "\(from)..<\(limit)")
+                    for j in [0, i - 1, i + 1, i + 2] {
                         #expect(try r.document(block: locs[j].block, offset: locs[j].offset, size: UInt64(docs[j].count)) == docs[j])
                     }
                 }
             }
-            // Without a dictionary too.
-            let (plain, plainLocs) = try writeStore([big], dir: dir, name: "plain")
+            // A damaged block in the middle of the document: ranges before and after it still read.
+            var file = try #require(readFile(path))
+            let damaged = Int(locs[i].block) + 10
+            try withStore(path) { r in
+                let frame = try r.compressedBlock(damaged).0
+                file[frame.baseAddress! - r.body.baseAddress!] ^= 0xFF  // the frame's magic number
+            }
+            try file.withUnsafeBytes { buf in
+                let r = try DocStoreReader(body: UnsafeRawBufferPointer(rebasing: buf[0..<buf.count - FileFooter.size]), file: "x.store")
+                let read = { (from: Int, limit: Int) in
+                    try r.withDocument(block: locs[i].block, offset: 0, size: UInt64(big.count), from: from, limit: limit) { Array($0) }
+                }
+                #expect(try read(0, 10 * t) == Array(big[0..<10 * t]))
+                #expect(try read(11 * t, 12 * t + 5) == Array(big[11 * t..<12 * t + 5]))
+                let e = corruptError { _ = try read(9 * t, 11 * t) }
+                #expect(e?.file == "x.store")
+            }
+            // Without a dictionary too (too little text to train one).
+            let small = Array(big.prefix(40_000))
+            let (plain, plainLocs) = try writeStore([small], dir: dir, name: "plain")
             try withStore(plain) { r in
                 #expect(r.dictCount == 0)
-                let prefix = try r.withDocument(block: plainLocs[0].block, offset: 0, size: UInt64(big.count), limit: 1000) { Array($0) }
-                #expect(prefix == Array(big.prefix(1000)))
-                #expect(try r.document(block: plainLocs[0].block, offset: 0, size: UInt64(big.count)) == big)
+                #expect(r.blockCount == 5)
+                let part = try r.withDocument(block: plainLocs[0].block, offset: 0, size: UInt64(small.count), from: 20_000, limit: 30_000) { Array($0) }
+                #expect(part == Array(small[20_000..<30_000]))
+                #expect(try r.document(block: plainLocs[0].block, offset: 0, size: UInt64(small.count)) == small)
+            }
+        }
+    }
+
+    /// A document whose size runs past the last block is corruption, found by `verifyExtent`
+    /// from the block table alone, and by reading it.
+    @Test func documentsRunningPastTheLastBlockAreCorrupt() throws {
+        try withTempDir { dir in
+            let docs = storeDocuments(count: 30, seed: 12)
+            let (path, locs) = try writeStore(docs, dir: dir)
+            try withStore(path) { r in
+                let last = docs.count - 1
+                try r.verifyExtent(block: locs[last].block, offset: locs[last].offset, size: UInt64(docs[last].count))
+                let over = UInt64(docs[last].count + 1)
+                #expect(corruptError { try r.verifyExtent(block: locs[last].block, offset: locs[last].offset, size: over) }?.file == path)
+                #expect(corruptError { _ = try r.document(block: locs[last].block, offset: locs[last].offset, size: over) }?.file == path)
+                #expect(corruptError { _ = try r.document(block: locs[0].block, offset: 0, size: UInt64.max) }?.file == path)
+                let (_, raw, _) = try r.compressedBlock(0)
+                #expect(corruptError { _ = try r.document(block: 0, offset: raw + 1, size: 0) }?.file == path)
             }
         }
     }
@@ -235,16 +286,16 @@ struct DocStoreTests {
         }
     }
 
-    @Test func storeFilesCarryVersion2() throws {
+    @Test func storeFilesCarryVersion3() throws {
         try withTempDir { dir in
             let (path, _) = try writeStore(storeDocuments(count: 3, seed: 8), dir: dir)
             let file = try #require(readFile(path))
             try file.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws -> Void in
-                #expect(try FileFooter.read(buf, file: path).version == 2)
+                #expect(try FileFooter.read(buf, file: path).version == 3)
                 var old = file
-                old[old.count - 10] = 1  // the version field's low byte: a store written by the previous format
+                old[old.count - 10] = 2  // the version field's low byte: a store written by the previous format
                 old.withUnsafeBytes { (o: UnsafeRawBufferPointer) -> Void in
-                    #expect(throws: IndexError.unsupportedVersion(file: path, found: 1, expected: 2)) {
+                    #expect(throws: IndexError.unsupportedVersion(file: path, found: 2, expected: 3)) {
                         _ = try FileFooter.validate(o, file: path, kind: .store, verifyChecksum: false)
                     }
                 }
