@@ -224,6 +224,19 @@ public enum Highlighter {
         return nil
     }
 
+    /// The original byte offset (relative to the text read) before which a prefix of a text
+    /// (cut at a ``prefixCut(_:near:)``; `units` holds its `unitCount` light units) knows every
+    /// match start of `patterns`: the start of the first unit where a match may run past the
+    /// cut. Nil when it knows none.
+    static func knownEnd(decoded: DecodedText, normalized: NormalizedView, units: [LightUnit], unitCount: Int,
+                         patterns: [Pattern]) -> Int? {
+        let longest = patterns.map(\.units.count).max() ?? 0
+        // Matches starting at unit unitCount - longest or before are the whole text's.
+        let firstUnknown = unitCount - longest + 1
+        guard longest > 0, firstUnknown > 0 else { return nil }
+        return firstUnknown < unitCount ? Int(normalized.origStart[Int(units[firstUnknown].start)]) : Int(decoded.offsets[decoded.utf16.count])
+    }
+
     /// The snippets of a whole text found in a prefix of it (cut at a ``prefixCut(_:near:)``;
     /// `units` holds the prefix's `unitCount` light units, `matches` its merged matches of
     /// `patterns`): nil unless they are settled there, that is unless all `count` snippets lie
@@ -235,11 +248,8 @@ public enum Highlighter {
     static func prefixDetail(decoded: DecodedText, normalized: NormalizedView, units: [LightUnit], unitCount: Int,
                              patterns: [Pattern], matches: [Range<Int>], width: Int, count: Int,
                              atTextStart: Bool = true) -> HitDetail? {
-        let longest = patterns.map(\.units.count).max() ?? 0
-        // Matches starting at unit unitCount - longest or before are the whole text's.
-        let firstUnknown = unitCount - longest + 1
-        guard longest > 0, firstUnknown > 0 else { return nil }
-        let known = firstUnknown < unitCount ? Int(normalized.origStart[Int(units[firstUnknown].start)]) : Int(decoded.offsets[decoded.utf16.count])
+        guard let known = knownEnd(decoded: decoded, normalized: normalized, units: units, unitCount: unitCount, patterns: patterns)
+        else { return nil }
         // Merged ranges ending before `known` can take no other match in.
         let settled = Array(matches.prefix { $0.upperBound < known })
         guard !settled.isEmpty else { return nil }

@@ -447,7 +447,7 @@ extension Searcher {
         return try segment.store.withDocument(block: block, offset: offset, size: info.size, from: from, limit: to) { bytes -> HitDetail? in
             guard bytes.count == to - from else { return nil }
             return settledDetail(region: bytes, at: from, reachesEnd: to == Int(info.size), holdsEveryMatch: holdsEveryMatch,
-                                 plan: plan, snippets: count, width: width)
+                                 plan: plan, snippets: count, width: width).detail
         }
     }
 
@@ -459,29 +459,40 @@ extension Searcher {
     /// ``Highlighter/regionDetail(decoded:matches:width:count:atTextStart:atTextEnd:)``) or the
     /// snippets end before the matches it cannot know (see
     /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:atTextStart:)``).
-    /// Matches are the region's, as byte ranges of the whole text.
+    /// Matches are the region's, as byte ranges of the whole text. Also returns where, in the
+    /// whole text, the region shows that no match starts before (`from` when it does not
+    /// show that much past it).
     func settledDetail(region: UnsafeRawBufferPointer, at from: Int, reachesEnd: Bool, holdsEveryMatch: Bool = false,
-                       plan: QueryPlan, snippets count: Int, width: Int) -> HitDetail? {
-        guard let decoded = try? DecodedText.decode(region), decoded.encoding == .utf8 else { return nil }
+                       plan: QueryPlan, snippets count: Int, width: Int) -> (detail: HitDetail?, matchFree: Int) {
+        guard let decoded = try? DecodedText.decode(region), decoded.encoding == .utf8 else { return (nil, from) }
         let patterns = highlightPatterns(plan)
+        var matchFree = 0
         let detail: HitDetail? = analyzer.normalizer.withNormalized(decoded) { norm in
             let (m, n) = Highlighter.matches(normalized: norm, patterns: patterns, units: &highlightUnits)
             if reachesEnd || holdsEveryMatch {
                 return Highlighter.regionDetail(decoded: decoded, matches: m, width: width, count: count,
                                                 atTextStart: from == 0, atTextEnd: reachesEnd)
             }
+            if let known = Highlighter.knownEnd(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
+                                                patterns: patterns) {
+                matchFree = min(known, m.first?.lowerBound ?? known)
+            }
             return Highlighter.prefixDetail(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
                                             patterns: patterns, matches: m, width: width, count: count, atTextStart: from == 0)
         }
-        guard var d = detail else { return nil }
+        guard var d = detail else { return (nil, from + matchFree) }
         if from > 0 { d.matches = d.matches.map { $0.lowerBound + from ..< $0.upperBound + from } }
-        return d
+        return (d, from + matchFree)
     }
 
     /// Bytes read before a query's first possible match, for the snippet's start.
     static let regionBefore = 256
     /// Bytes read after it, per snippet.
     static let regionAfter = 768
+
+    /// Regions ``detailAroundFirstCandidate(_:isWhole:plan:snippets:width:)`` reads past false
+    /// candidates before it gives up.
+    static let candidateAttempts = 8
 
     /// The snippets of UTF-8 text `bytes` (the whole document when `isWhole`, else a prefix of
     /// it) read from a region around the first place a match can start
@@ -490,32 +501,42 @@ extension Searcher {
     /// The region starts at the text's start or just before a basic Han character (as a
     /// ``UFIndex/UnitAnchor``: the text from there normalises, and splits into units, as the
     /// whole text does there) before that place, and ends at a
-    /// ``Highlighter/prefixCut(_:near:)`` after it, or at the end of the text.
+    /// ``Highlighter/prefixCut(_:near:)`` after it, or at the end of the text. A region in which
+    /// no match starts (the place was a false candidate: 宗教事务 for 宗教界) shows that none
+    /// starts before its known end either, and the scan goes on from there, up to
+    /// ``candidateAttempts`` regions.
     func detailAroundFirstCandidate(_ bytes: UnsafeRawBufferPointer, isWhole: Bool, plan: QueryPlan, snippets count: Int,
                                     width: Int) -> HitDetail? {
         guard count > 0, let filter = matchStartFilter(plan) else { return nil }
-        let first = filter.firstCandidate(in: bytes)
-        guard first < bytes.count else { return nil }
-        // The start: the text's, or a cut at least regionBefore bytes before the candidate.
-        var from = 0
-        if first > 2 * Self.regionBefore {
-            let isCut = { (p: Int) in UnitAnchor.startsBasicHan(bytes, at: p) }
-            let lowest = max(0, first - 4 * Self.regionBefore)
-            var p = first - Self.regionBefore
-            while p > lowest && !isCut(p) { p -= 1 }
-            if isCut(p) { from = p } else if p > 0 { return nil }
+        var scan = 0
+        for _ in 0..<Self.candidateAttempts {
+            let first = scan + filter.firstCandidate(in: UnsafeRawBufferPointer(rebasing: bytes[scan...]))
+            guard first < bytes.count else { return nil }
+            // The start: the text's, or a cut at least regionBefore bytes before the candidate.
+            var from = 0
+            if first > 2 * Self.regionBefore {
+                let isCut = { (p: Int) in UnitAnchor.startsBasicHan(bytes, at: p) }
+                let lowest = max(0, first - 4 * Self.regionBefore)
+                var p = first - Self.regionBefore
+                while p > lowest && !isCut(p) { p -= 1 }
+                if isCut(p) { from = p } else if p > 0 { return nil }
+            }
+            // The end: the text's, or a cut near regionAfter bytes per snippet after the candidate.
+            let want = first + Self.regionAfter * count
+            var to = bytes.count
+            if want < bytes.count - 2 {
+                guard let cut = Highlighter.prefixCut(bytes, near: want), cut > first else { return nil }
+                to = cut
+            } else if !isWhole {
+                return nil
+            }
+            let (d, matchFree) = settledDetail(region: UnsafeRawBufferPointer(rebasing: bytes[from..<to]), at: from,
+                                               reachesEnd: to == bytes.count, plan: plan, snippets: count, width: width)
+            if let d { return d }
+            guard matchFree > first else { return nil }
+            scan = matchFree
         }
-        // The end: the text's, or a cut near regionAfter bytes per snippet after the candidate.
-        let want = first + Self.regionAfter * count
-        var to = bytes.count
-        if want < bytes.count - 2 {
-            guard let cut = Highlighter.prefixCut(bytes, near: want), cut > first else { return nil }
-            to = cut
-        } else if !isWhole {
-            return nil
-        }
-        return settledDetail(region: UnsafeRawBufferPointer(rebasing: bytes[from..<to]), at: from, reachesEnd: to == bytes.count,
-                             plan: plan, snippets: count, width: width)
+        return nil
     }
 
     /// The snippets of UTF-8 text `bytes` (or of the text it starts) when a prefix of it cut near

@@ -5,6 +5,19 @@ import UFIndex
 import UFTestSupport
 
 @Suite struct MatchStartFilterTests {
+    /// The hit's snippets read from the region around the first place a match can start, when
+    /// that region settles them; expects them, and the matches read, to be the whole text's.
+    private func regionDetail(_ ix: TestIndex, _ c: TestIndex.HitLineCase) throws -> HitDetail? {
+        let region = try c.withOriginal(ix) {
+            ix.searcher.detailAroundFirstCandidate($0, isWhole: true, plan: c.plan, snippets: c.count, width: 80)
+        }
+        guard let region else { return nil }
+        expectSameSnippets(region.snippets, c.whole.snippets, "\(c.query) \(c.path)")
+        // Its matches are the whole text's first ones, at the same bytes.
+        #expect(Array(c.whole.matches.prefix(region.matches.count)) == region.matches, "\(c.query) \(c.path)")
+        return region
+    }
+
     /// The filter's first candidate in `text`, for sequences starting with `first`.
     private func candidate(_ text: String, _ first: [Character]) throws -> Int {
         let filter = try #require(MatchStartFilter(prefixes: first.map { ($0.unicodeScalars.first!.value, nil) }))
@@ -90,29 +103,59 @@ import UFTestSupport
         }
         let ix = try TestIndex(docs)
         var fromRegion = 0, fromInside = 0
-        for q in ["统一战线", "战线", "統一", "一战线", "战线统一 OR 统计", "统一 -数据", "工作"] {
-            var o = SearchOptions()
-            o.all = true
-            let r = try ix.searcher.search(q, options: o)
-            for h in r.hits {
-                let (s, l) = try #require(ix.searcher.snapshot.locate(h.id))
-                for count in [1, 2] {
-                    let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
-                    let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
-                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
-                    let region = try ix.searcher.snapshot.segments[s].withOriginal(l) { bytes, _ in
-                        ix.searcher.detailAroundFirstCandidate(bytes, isWhole: true, plan: r.plan, snippets: count, width: 80)
-                    }
-                    guard let region else { continue }
-                    fromRegion += 1
-                    expectSameSnippets(region.snippets, whole.snippets, "\(q) \(h.info.path)")
-                    // Its matches are the whole text's first ones, at the same bytes.
-                    #expect(Array(whole.matches.prefix(region.matches.count)) == region.matches, "\(q) \(h.info.path)")
-                    if let m = region.matches.first, m.lowerBound > 2 * Searcher.regionBefore { fromInside += 1 }
-                }
-            }
+        try ix.forEachHitLine(["统一战线", "战线", "統一", "一战线", "战线统一 OR 统计", "统一 -数据", "工作"]) { c, _ in
+            guard let region = try regionDetail(ix, c) else { return }
+            fromRegion += 1
+            if let m = region.matches.first, m.lowerBound > 2 * Searcher.regionBefore { fromInside += 1 }
         }
         #expect(fromRegion > 100)
         #expect(fromInside > 10)  // regions starting inside the text were taken
+    }
+
+    /// Texts full of false candidates (the query's first two characters, or forms of them, not
+    /// followed by the rest): the regions around them hold no match, the scan goes on past each
+    /// region's known end, and the snippets found further on are still the whole text's.
+    @Test func falseCandidatesAreSkippedRegionByRegion() throws {
+        let misses = ["宗教事务", "宗教工作", "宗教 工作", "宗\n教局", "宗敎事務", "宗教", "宗", "教界", "，", "。", "\n", "工作要点",
+                      "数据处理活动", "Linux 内核", "e\u{301}", "㈠"]
+        let targets = ["宗教界", "宗教 界", "宗\n教界", "宗敎界", "宗教界宗教界"]
+        let docs = MatchingSemantics.randomTexts(count: 60, name: "f", sizes: 500...16_000, targets: targets, perText: 1...3, seed: 34) {
+            _ in misses
+        }
+        let ix = try TestIndex(docs)
+        var fromRegion = 0, pastFalse = 0
+        try ix.forEachHitLine(["宗教界", "宗教界 工作", "宗敎界"]) { c, _ in
+            guard try regionDetail(ix, c) != nil else { return }
+            fromRegion += 1
+            let filter = try #require(ix.searcher.matchStartFilter(c.plan))
+            let first = try c.withOriginal(ix) { filter.firstCandidate(in: $0) }
+            if let m = c.whole.matches.first, m.lowerBound > first + Searcher.regionAfter * c.count { pastFalse += 1 }
+        }
+        #expect(fromRegion > 60)
+        #expect(pastFalse > 30)  // regions found past a first region of false candidates
+    }
+
+    /// A region around a false candidate that holds a match but cannot settle two snippets: the
+    /// scan goes on from that match, never past it, so the next region cannot skip it (its
+    /// snippets would then start at the later matches).
+    @Test func theScanNeverSkipsAMatchARegionHeld() throws {
+        let filler = String(repeating: "工作要点", count: 20), far = String(repeating: "工作要点", count: 300)
+        let text = "宗教事务" + filler + "宗教界甲" + far + "宗教界乙" + String(repeating: "工作要点", count: 30) + "宗教界丙" + far
+        let ix = try TestIndex([("a.txt", text)])
+        var o = SearchOptions()
+        o.all = true
+        let r = try ix.searcher.search("宗教界", options: o)
+        let h = try #require(r.hits.first)
+        let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: 2, allMatches: true)
+        #expect(whole.matches.count == 3)
+        let region = try ix.searcher.snapshot.segments[0].withOriginal(0) { bytes, _ in
+            ix.searcher.detailAroundFirstCandidate(bytes, isWhole: true, plan: r.plan, snippets: 2, width: 80)
+        }
+        if let region {
+            expectSameSnippets(region.snippets, whole.snippets, "two snippets")
+            #expect(region.matches.first == whole.matches.first)
+        }
+        let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: 2, allMatches: false)
+        expectSameSnippets(part.snippets, whole.snippets, "two snippets")
     }
 }

@@ -48,6 +48,37 @@ final class TestIndex {
         return try Searcher(snapshot: try IndexSnapshot.open(dir + "/idx"))
     }
 
+    /// One hit line's case: the query's plan, the hit, where it is (segment, local id), the
+    /// number of snippets, and the whole text's detail.
+    struct HitLineCase {
+        let query: String, plan: QueryPlan, hit: SearchHit, segment: Int, local: Int, count: Int, whole: HitDetail
+        var path: String { hit.info.path }
+        /// The region-reading paths' input: the hit's original bytes.
+        func withOriginal<T>(_ ix: TestIndex, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+            try ix.searcher.snapshot.segments[segment].withOriginal(local) { bytes, _ in try body(bytes) }
+        }
+    }
+
+    /// For every hit of each of `queries` (all of them) and for one and two snippets: expects
+    /// the hit line (``Searcher/detail(id:plan:snippets:width:allMatches:)`` without every match)
+    /// to show the whole text's snippets, then calls `body` with the case and the hit line.
+    func forEachHitLine(_ queries: [String], _ body: (HitLineCase, HitDetail) throws -> Void) throws {
+        for q in queries {
+            var o = SearchOptions()
+            o.all = true
+            let r = try searcher.search(q, options: o)
+            for h in r.hits {
+                let (s, l) = try #require(searcher.snapshot.locate(h.id))
+                for count in [1, 2] {
+                    let whole = try searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
+                    let part = try searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
+                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
+                    try body(HitLineCase(query: q, plan: r.plan, hit: h, segment: s, local: l, count: count, whole: whole), part)
+                }
+            }
+        }
+    }
+
     /// Names (relative to docs/) of the documents matching `q`, sorted.
     func names(_ q: String, loose: Bool = false) throws -> [String] {
         var o = SearchOptions()
@@ -140,18 +171,8 @@ struct MatchingSemantics {
         }
         let ix = try TestIndex(docs)
         var settledEarly = 0
-        for q in ["统一战线", "linux 内核", "\"linux 内核\"", "utf-8", "工作 方向", "线统", "统一 战线", "abc", "中国化 OR 2021年"] {
-            var o = SearchOptions()
-            o.all = true
-            let r = try ix.searcher.search(q, options: o)
-            for h in r.hits {
-                for count in [1, 2] {
-                    let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
-                    let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
-                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
-                    if part.matches.count < whole.matches.count { settledEarly += 1 }
-                }
-            }
+        try ix.forEachHitLine(["统一战线", "linux 内核", "\"linux 内核\"", "utf-8", "工作 方向", "线统", "统一 战线", "abc", "中国化 OR 2021年"]) { c, part in
+            if part.matches.count < c.whole.matches.count { settledEarly += 1 }
         }
         #expect(settledEarly > 50)  // the prefixes were used
     }
@@ -171,25 +192,14 @@ struct MatchingSemantics {
                                + Self.randomTexts(count: 6, name: "many", sizes: 30_000...160_000, targets: targets, perText: 5...40,
                                                   seed: 22) { _ in filler })
         var anchored = 0, cut = 0
-        for q in ["统一战线", "战线统一", "統一", "战线 OR 統計", "统一战线 -民营经济", "线"] {
-            var o = SearchOptions()
-            o.all = true
-            let r = try ix.searcher.search(q, options: o)
-            for h in r.hits {
-                let (s, l) = try #require(ix.searcher.snapshot.locate(h.id))
-                for count in [1, 2] {
-                    let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true)
-                    let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
-                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
-                    guard let d = try ix.searcher.anchoredDetail(segment: ix.searcher.snapshot.segments[s], doc: l, plan: r.plan,
-                                                                 snippets: count, width: 80) else { continue }
-                    anchored += 1
-                    expectSameSnippets(d.snippets, whole.snippets, "\(q) \(h.info.path)")
-                    // Its matches are the whole text's first ones.
-                    #expect(!d.matches.isEmpty && whole.matches.starts(with: d.matches), "\(q) \(h.info.path)")
-                    if d.matches.count < whole.matches.count { cut += 1 }
-                }
-            }
+        try ix.forEachHitLine(["统一战线", "战线统一", "統一", "战线 OR 統計", "统一战线 -民营经济", "线"]) { c, _ in
+            guard let d = try ix.searcher.anchoredDetail(segment: ix.searcher.snapshot.segments[c.segment], doc: c.local, plan: c.plan,
+                                                         snippets: c.count, width: 80) else { return }
+            anchored += 1
+            expectSameSnippets(d.snippets, c.whole.snippets, "\(c.query) \(c.path)")
+            // Its matches are the whole text's first ones.
+            #expect(!d.matches.isEmpty && c.whole.matches.starts(with: d.matches), "\(c.query) \(c.path)")
+            if d.matches.count < c.whole.matches.count { cut += 1 }
         }
         #expect(anchored > 20)  // the anchored path was taken
         #expect(cut > 10)  // and its region stopped before the last match
