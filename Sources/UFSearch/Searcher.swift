@@ -438,6 +438,8 @@ extension Searcher {
             next = starts[i]
         }
         let holdsEveryMatch = i == starts.count
+        // Room around, in units (a unit is at least one UTF-16 unit of the original text, except
+        // where NFKC expands a character; the region's snippets are checked anyway).
         let room = UInt32(2 * width)
         let startAnchor = info.anchors.last { $0.unit + room <= first }
         let endAnchor = info.anchors.first { $0.unit >= reach + room }
