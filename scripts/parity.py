@@ -37,8 +37,8 @@ Python's NFKC + str.casefold (peers.py's truth).
 The engine is run once: `ufsearch query --index DIR --files --all -` with every query on stdin.
 Files: every regular file under CORPUS_DIR whose name ends in .txt, hidden entries skipped, read as
 UTF-8 (bytes, no newline translation). Engine hits on other files (manifest.tsv, say) are ignored and
-counted. Engine paths are taken relative to the current directory, so run this from where the index
-was built (or give --index-cwd).
+counted. Engine paths relative to the folder that holds the index are taken from there (ufsearch keys
+documents so: Sources/UFIndex/DocumentPath.swift), unless --index-cwd names another folder.
 
 Exit status: 0 when every Han query matches exactly, 1 on any Han mismatch (or engine error on one),
 2 on a usage or setup error.
@@ -486,13 +486,16 @@ def main():
     a.add_argument("--punct", type=int, default=50, help="Han+punctuation queries, reported only (default 50)")
     a.add_argument("--seed", type=int, default=7)
     a.add_argument("--details", type=int, default=20, help="mismatches shown in detail (default 20)")
-    a.add_argument("--index-cwd", default=os.getcwd(), help="directory the index was built from")
+    a.add_argument("--index-cwd", default=None,
+                   help="folder relative engine paths start from (default: the folder holding the index)")
     a.add_argument("--no-whole-string-check", action="store_true",
                    help="skip comparing per-character T2S with whole-string T2S on the corpus")
     a.add_argument("--strict-tokens", action="store_true", help="token-query mismatches fail too")
     a.add_argument("--write-edge-corpus", metavar="OUT", help="write the hand-made edge corpus to OUT/corpus "
                    "and its queries to OUT/queries.txt, then exit (CORPUS is ignored)")
     args = a.parse_args()
+    if args.index_cwd is None and args.index:
+        args.index_cwd = os.path.dirname(os.path.abspath(args.index))
     if args.write_edge_corpus:
         write_edge_corpus(args.write_edge_corpus)
         return 0

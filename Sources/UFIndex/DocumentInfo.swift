@@ -2,7 +2,8 @@ import UFAnalysis
 
 /// What the index records about one document besides its postings.
 public struct DocumentInfo: Sendable, Equatable {
-    /// The path as it was reached from the command line (as ripgrep prints it).
+    /// The document's key (``DocumentPath``): its path relative to the folder that holds the
+    /// index when it lies under it, else absolute.
     public var path: String
     /// The first non-empty line of the text, trimmed (longer than 80 characters: cut, with …).
     public var title: String

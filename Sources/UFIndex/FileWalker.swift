@@ -1,7 +1,10 @@
 /// A file found under the paths given on the command line.
 public struct FoundFile: Sendable, Equatable {
-    /// The path as reached from the command-line argument (as ripgrep prints it).
+    /// The path as reached from the command-line argument (as ripgrep prints it); the writer
+    /// replaces it with the document's key (``DocumentPath``).
     public var path: String
+    /// Where the file is read from: the path as reached.
+    public var source: String
     /// Size in bytes.
     public var size: Int64
     /// Modification time, nanoseconds since the epoch.
@@ -10,7 +13,8 @@ public struct FoundFile: Sendable, Equatable {
 
 /// Walks files and folders the way ripgrep reaches them: a file argument is taken as it is,
 /// a folder is walked recursively in name order, skipping hidden entries (names starting with
-/// a dot). Paths keep the argument's spelling: `corpus` gives `corpus/a.txt`.
+/// a dot). Paths keep the argument's spelling: `corpus` gives `corpus/a.txt` (the writer then
+/// keys them, ``DocumentPath``).
 public enum FileWalker {
     /// Files under `roots`, plus the problems met on the way (unreadable entries).
     public static func walk(_ roots: [String]) throws -> (files: [FoundFile], problems: [(path: String, message: String)]) {
@@ -23,7 +27,7 @@ public enum FileWalker {
             if st.isDirectory {
                 walkDirectory(normalizeRoot(root), &files, &problems)
             } else if st.isRegular {
-                files.append(FoundFile(path: root, size: st.size, mtimeNanos: st.mtimeNanos))
+                files.append(FoundFile(path: root, source: root, size: st.size, mtimeNanos: st.mtimeNanos))
             } else {
                 throw IndexError.badInput(path: root, reason: "not a regular file or folder")
             }
@@ -41,10 +45,11 @@ public enum FileWalker {
         return r
     }
 
-    /// True when `path` is `root` itself or lies under it.
+    /// True when `path` is `root` itself or lies under it (every relative path lies under ".").
     public static func isUnder(_ path: String, root: String) -> Bool {
         let r = normalizeRoot(root)
         if path == r { return true }
+        if r == "." { return !path.hasPrefix("/") }
         return path.hasPrefix(r == "/" ? "/" : r + "/")
     }
 
@@ -63,7 +68,7 @@ public enum FileWalker {
                 if st.isDirectory {
                     walkDirectory(p, &files, &problems)
                 } else if st.isRegular {
-                    files.append(FoundFile(path: p, size: st.size, mtimeNanos: st.mtimeNanos))
+                    files.append(FoundFile(path: p, source: p, size: st.size, mtimeNanos: st.mtimeNanos))
                 }
             } catch {
                 problems.append((p, "\(error)"))

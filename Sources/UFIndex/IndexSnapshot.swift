@@ -80,14 +80,19 @@ public final class IndexSnapshot: @unchecked Sendable {
         return out
     }
 
-    /// The live document with this exact path, if any.
+    /// The live document with this path, if any: spelled as the index holds it, or naming the
+    /// same file from the working directory (its key, ``DocumentPath``).
     public func document(path: String) throws -> Int? {
+        let key = try DocumentPath(indexDirectory: directory.path).key(path)
+        var byKey: Int? = nil
         for (si, s) in segments.enumerated() {
             for d in 0..<s.docCount where !s.isDeleted(d) {
-                if try s.info(d).path == path { return bases[si] + d }
+                let p = try s.info(d).path
+                if p == path { return bases[si] + d }
+                if byKey == nil && p == key { byKey = bases[si] + d }
             }
         }
-        return nil
+        return byKey
     }
 
     /// Checks every file's checksum and every structure (terms, postings, positions, documents,

@@ -62,6 +62,8 @@ public final class IndexWriter {
     public let options: IndexOptions
     private let lock: WriterLock
     private var manifest: Manifest
+    /// How documents' paths are keyed.
+    public let paths: DocumentPath
     /// Warnings (skipped files and the like): path and message. Called from worker threads, serially.
     public var onWarning: (@Sendable (String, String) -> Void)?
     /// Progress reports. Called from worker threads, serially.
@@ -70,6 +72,7 @@ public final class IndexWriter {
     /// Opens (creating when needed) the index at `path` for writing.
     public init(path: String, options: IndexOptions = IndexOptions()) throws {
         directory = IndexDirectory(path: path)
+        paths = try DocumentPath(indexDirectory: path)
         self.options = options
         if !directory.exists { try directory.create() }
         lock = try WriterLock.acquire(indexDirectory: path, wait: options.waitForLock,
@@ -98,8 +101,9 @@ public final class IndexWriter {
         var seen = Set(files.map(\.path))
         for p in problems { seen.insert(p.path) }
         var deletes = [String]()
+        let rootKeys = roots.map { paths.key($0) }
         for (path, _) in existing where !seen.contains(path) {
-            if roots.contains(where: { FileWalker.isUnder(path, root: $0) }),
+            if rootKeys.contains(where: { FileWalker.isUnder(path, root: $0) }),
                !problems.contains(where: { FileWalker.isUnder(path, root: $0.path) }) {
                 deletes.append(path)
             }
@@ -132,18 +136,29 @@ public final class IndexWriter {
         try apply(jobs: try walk(paths).files, deletes: [], existing: try existingDocuments())
     }
 
-    /// The files under `paths`, and what could not be read there (each reported as a warning).
-    private func walk(_ paths: [String]) throws -> (files: [FoundFile], problems: [(path: String, message: String)]) {
-        let found = try FileWalker.walk(paths)
+    /// The files under `roots`, keyed (``DocumentPath``), and what could not be read there (each
+    /// reported as a warning).
+    private func walk(_ roots: [String]) throws -> (files: [FoundFile], problems: [(path: String, message: String)]) {
+        let found = try FileWalker.walk(roots)
         for p in found.problems { onWarning?(p.path, p.message) }
-        return found
+        // One file named twice (`index corpus ./corpus`) is one document; the index's own files
+        // are none (`index .`).
+        var seen = Set<String>()
+        let own = paths.key(directory.path)
+        let files = found.files.compactMap { f -> FoundFile? in
+            var k = f
+            k.path = paths.key(f.path)
+            return !FileWalker.isUnder(k.path, root: own) && seen.insert(k.path).inserted ? k : nil
+        }
+        return (files, found.problems.map { (paths.key($0.path), $0.message) })
     }
 
     /// Removes the documents at these paths (a folder removes everything under it).
     /// Returns the summary; `removed` is 0 when nothing matched.
     public func remove(paths: [String]) throws -> ChangeSummary {
         let existing = try existingDocuments()
-        let deletes = existing.keys.filter { p in paths.contains { FileWalker.isUnder(p, root: $0) } }
+        let keys = paths.map { self.paths.key($0) }
+        let deletes = existing.keys.filter { p in keys.contains { FileWalker.isUnder(p, root: $0) } }
         return try apply(jobs: [], deletes: deletes.sorted(), existing: existing)
     }
 
@@ -162,14 +177,15 @@ public final class IndexWriter {
 
     struct Existing { var segment: Int; var local: Int; var info: DocumentInfo }
 
-    /// Every live document by path.
+    /// Every live document by key (``DocumentPath``: a document stored under another spelling
+    /// of its path by an earlier build is found under its key).
     private func existingDocuments() throws -> [String: Existing] {
         var out = [String: Existing]()
         for (si, e) in manifest.segments.enumerated() {
             let r = try SegmentReader(directory: directory, entry: e)
             for d in 0..<r.docCount where !r.isDeleted(d) {
                 let info = try r.info(d)
-                out[info.path] = Existing(segment: si, local: d, info: info)
+                out[paths.key(stored: info.path)] = Existing(segment: si, local: d, info: info)
             }
         }
         return out
@@ -370,14 +386,14 @@ public final class IndexWriter {
     private static func indexOne(_ f: FoundFile, analyzer: Analyzer, buffer: SegmentBuffer, existing: DocumentInfo?,
                                  maxBytes: Int, result: inout IndexResult, warn: (String, String) -> Void) throws {
         if f.size > Int64(maxBytes) {
-            warn(f.path, "skipped: too large (\(f.size) bytes, at most \(maxBytes))" + (existing != nil ? "; its old text leaves the index" : ""))
+            warn(f.source, "skipped: too large (\(f.size) bytes, at most \(maxBytes))" + (existing != nil ? "; its old text leaves the index" : ""))
             result.skipped += 1
             if existing != nil { result.stale.append(f.path) }
             return
         }
         let bytes: [UInt8]
-        do { bytes = try Sys.readAll(f.path) } catch {
-            warn(f.path, "skipped: \(error)")
+        do { bytes = try Sys.readAll(f.source) } catch {
+            warn(f.source, "skipped: \(error)")
             result.skipped += 1
             return
         }
@@ -388,7 +404,7 @@ public final class IndexWriter {
         }
         let decoded: DecodedText
         do { decoded = try bytes.withUnsafeBytes { try DecodedText.decode($0) } } catch let e as AnalysisError {
-            warn(f.path, "skipped: \(e)" + (existing != nil ? "; its old text leaves the index" : ""))
+            warn(f.source, "skipped: \(e)" + (existing != nil ? "; its old text leaves the index" : ""))
             result.skipped += 1
             if existing != nil { result.stale.append(f.path) }
             return

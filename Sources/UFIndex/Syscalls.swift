@@ -220,6 +220,13 @@ public enum Sys {
         return Int64(st.st_size)
     }
 
+    /// The process's working directory (`getcwd`).
+    public static func currentDirectory() throws -> String {
+        guard let p = getcwd(nil, 0) else { throw fail(".", "getcwd") }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     /// Metadata of `path` (following symlinks), or nil when it does not exist.
     public static func stat(_ path: String) throws -> (size: Int64, mtimeNanos: Int64, isDirectory: Bool, isRegular: Bool)? {
         var st = CStat()

@@ -18,10 +18,14 @@ struct Fixture {
     func write(_ name: String, _ text: String) { writeFile(corpus + "/" + name, Array(text.utf8)) }
     func writeBytes(_ name: String, _ bytes: [UInt8]) { writeFile(corpus + "/" + name, bytes) }
 
-    /// Live documents as path → title.
+    /// A document's path as the index keys it (relative to `root`, which holds the index),
+    /// made absolute.
+    func absolute(_ key: String) -> String { key.hasPrefix("/") ? key : root + "/" + key }
+
+    /// Live documents as (absolute) path → title.
     func live() throws -> [String: String] {
         let s = try IndexSnapshot.open(index)
-        return Dictionary(uniqueKeysWithValues: try s.liveDocuments().map { ($0.info.path, $0.info.title) })
+        return Dictionary(uniqueKeysWithValues: try s.liveDocuments().map { (absolute($0.info.path), $0.info.title) })
     }
 
     /// Paths of live documents whose segment has this term key.
@@ -32,7 +36,7 @@ struct Fixture {
             guard let c = try seg.postings(key) else { continue }
             try c.next()
             while !c.isExhausted {
-                if !seg.isDeleted(Int(c.doc)) { out.insert(try seg.info(Int(c.doc)).path) }
+                if !seg.isDeleted(Int(c.doc)) { out.insert(absolute(try seg.info(Int(c.doc)).path)) }
                 try c.next()
             }
         }
@@ -45,7 +49,66 @@ func bigram(_ s: String) -> [UInt8] {
     return TermKey.bigram(u[0].value, u.count > 1 ? u[1].value : 0)
 }
 
+struct DocumentPathTests {
+    @Test func cleanIsLexical() {
+        let cases = ["": ".", ".": ".", "./": ".", "a": "a", "./a/": "a", "a//b/./c/": "a/b/c", "a/../b": "b", "../a": "../a",
+                     "a/../../b": "../b", "/": "/", "//a//": "/a", "/..": "/", "/a/../..": "/", "/a/./b/../c": "/a/c", "a/..": "."]
+        for (path, clean) in cases { #expect(DocumentPath.clean(path) == clean, "\(path)") }
+    }
+
+    @Test func keysAreRelativeToTheFolderHoldingTheIndex() throws {
+        let p = try DocumentPath(indexDirectory: "index", cwd: "/home/me/proj")
+        #expect(p.root == "/home/me/proj")
+        for spelling in ["corpus/a.txt", "./corpus/a.txt", "corpus//a.txt", "/home/me/proj/corpus/a.txt", "corpus/sub/../a.txt"] {
+            #expect(p.key(spelling) == "corpus/a.txt", "\(spelling)")
+        }
+        #expect(p.key(".") == ".")
+        #expect(p.key("../other/b.txt") == "/home/me/other/b.txt")
+        #expect(p.key("/srv/b.txt") == "/srv/b.txt")
+        // From a subfolder, with the index named relative to it.
+        let sub = try DocumentPath(indexDirectory: "../index", cwd: "/home/me/proj/corpus")
+        #expect(sub.key("a.txt") == "corpus/a.txt")
+        // Stored paths: relative ones are relative to the root.
+        #expect(p.key(stored: "./corpus/a.txt") == "corpus/a.txt")
+        #expect(p.key(stored: "/home/me/proj/corpus/a.txt") == "corpus/a.txt")
+        // An index elsewhere: the corpus is outside its root, so keys are absolute.
+        let far = try DocumentPath(indexDirectory: "/tmp/idx", cwd: "/home/me/proj")
+        #expect(far.key("corpus/a.txt") == "/home/me/proj/corpus/a.txt")
+        #expect(try DocumentPath(indexDirectory: "/idx", cwd: "/").key("a.txt") == "a.txt")
+    }
+}
+
 struct IndexWriterTests {
+    /// One file named through different spellings of its path is one document: `add`, `index`,
+    /// `rm` and lookups by path all find it, and the index's own folder is never indexed.
+    @Test func oneFileIsOneDocumentHoweverItsPathIsSpelled() throws {
+        try withTempDir { dir in
+            let f = Fixture(dir)
+            f.write("a.txt", "坚持我国宗教中国化方向")
+            f.write("sub/b.txt", "统一战线")
+            let cwd = try Sys.currentDirectory()
+            let rel = f.corpus.hasPrefix(cwd + "/") ? String(f.corpus.dropFirst(cwd.count + 1)) : f.corpus
+            let w = try IndexWriter(path: f.index)
+            _ = try w.sync(roots: [f.corpus])
+            #expect(try f.live().keys.sorted() == [f.corpus + "/a.txt", f.corpus + "/sub/b.txt"])
+            #expect(try IndexSnapshot.open(f.index).liveDocuments().map(\.info.path).sorted() == ["docs/a.txt", "docs/sub/b.txt"])
+            for spelling in [f.corpus + "/a.txt", f.corpus + "/./a.txt", f.corpus + "//sub/../a.txt", rel + "/a.txt"] {
+                let s = try w.add(paths: [spelling])
+                #expect(s.added == 0 && s.replaced == 0 && s.unchanged == 1, "\(spelling)")
+            }
+            #expect(try w.sync(roots: [f.corpus + "/", f.root + "/./docs"]).unchanged == 2)
+            #expect(try w.sync(roots: [f.root]).unchanged == 2)  // the index's own files are not documents
+            #expect(try f.live().count == 2)
+            let snapshot = try IndexSnapshot.open(f.index)
+            for spelling in ["docs/a.txt", f.corpus + "/a.txt", f.root + "/docs/sub/../a.txt"] {
+                #expect(try snapshot.document(path: spelling) != nil, "\(spelling)")
+            }
+            #expect(try w.remove(paths: [f.corpus + "/./sub"]).removed == 1)
+            #expect(try f.live().keys.sorted() == [f.corpus + "/a.txt"])
+            w.close()
+        }
+    }
+
     @Test func syncAddsChangesAndRemoves() throws {
         try withTempDir { dir in
             let f = Fixture(dir)

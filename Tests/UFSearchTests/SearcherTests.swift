@@ -84,7 +84,7 @@ final class TestIndex {
         var o = SearchOptions()
         o.all = true
         o.loose = loose
-        return try searcher.search(q, options: o).hits.map { String($0.info.path.dropFirst(dir.count + 6)) }.sorted()
+        return try searcher.search(q, options: o).hits.map { String($0.info.path.dropFirst("docs/".count)) }.sorted()
     }
 }
 

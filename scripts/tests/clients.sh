@@ -44,7 +44,8 @@ out="$("$sh_client" "$port" QUERY limit=1 乡村振兴)"
 [ "$(printf '%s\n' "$out" | head -1)" = "OK 1 1" ] || fail "client.sh QUERY status: $out"
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 2 ] || fail "client.sh QUERY lines: $out"
 "$sh_client" "$port" GET "$tmp/corpus/a.txt" >"$tmp/get.sh"
-{ echo "OK $tmp/corpus/a.txt"; cat "$tmp/corpus/a.txt"; } | cmp -s - "$tmp/get.sh" || fail "client.sh GET (dot-stuffing)"
+# The answer names the document as the index keys it: relative to the folder holding the index.
+{ echo "OK corpus/a.txt"; cat "$tmp/corpus/a.txt"; } | cmp -s - "$tmp/get.sh" || fail "client.sh GET (dot-stuffing)"
 rc=0; "$sh_client" "$port" NOSUCH >/dev/null || rc=$?
 [ "$rc" -eq 1 ] || fail "client.sh ERR exit status $rc"
 rc=0; "$sh_client" "$port" QUERY limit=x y >/dev/null || rc=$?
@@ -71,7 +72,7 @@ with Client("127.0.0.1", port) as c:
     assert total == 3 and len(hits) == 1 and hits[0]["rank"] == 3 and "matches" in hits[0], (total, hits)
     assert c.count("統戰") == 2
     path, text = c.get(doc)
-    assert path == doc and text == open(doc, encoding="utf-8").read(), (path, text)
+    assert path == "corpus/a.txt" and text == open(doc, encoding="utf-8").read(), (path, text)
     assert c.stats()["documents"] == "3"
     try:
         c.get("no/such.txt"); raise AssertionError("GET of a missing document succeeded")
