@@ -16,7 +16,8 @@ public struct FoundFile: Sendable, Equatable {
 /// a dot). Paths keep the argument's spelling: `corpus` gives `corpus/a.txt` (the writer then
 /// keys them, ``DocumentPath``).
 public enum FileWalker {
-    /// Files under `roots`, plus the problems met on the way (unreadable entries).
+    /// Files under `roots`, plus the problems met on the way (unreadable entries). A file
+    /// reached twice is listed twice; the writer keeps one per key (``DocumentPath``).
     public static func walk(_ roots: [String]) throws -> (files: [FoundFile], problems: [(path: String, message: String)]) {
         var files = [FoundFile]()
         var problems = [(path: String, message: String)]()
@@ -32,9 +33,6 @@ public enum FileWalker {
                 throw IndexError.badInput(path: root, reason: "not a regular file or folder")
             }
         }
-        // The same file reached twice (`index docs docs`, `add a.txt a.txt`) is one document.
-        var seen = Set<String>()
-        files = files.filter { seen.insert($0.path).inserted }
         return (files, problems)
     }
 

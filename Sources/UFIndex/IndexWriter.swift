@@ -141,8 +141,8 @@ public final class IndexWriter {
     private func walk(_ roots: [String]) throws -> (files: [FoundFile], problems: [(path: String, message: String)]) {
         let found = try FileWalker.walk(roots)
         for p in found.problems { onWarning?(p.path, p.message) }
-        // One file named twice (`index corpus ./corpus`) is one document; the index's own files
-        // are none (`index .`).
+        // One file reached twice (`index docs docs`, `index corpus ./corpus`) is one document;
+        // the index's own files are none (`index .`).
         var seen = Set<String>()
         let own = paths.key(directory.path)
         let files = found.files.compactMap { f -> FoundFile? in

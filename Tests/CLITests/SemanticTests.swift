@@ -309,9 +309,7 @@ struct WriteTests {
     }
 
     /// One document per path: a path named twice in one command (or reached twice, as a folder
-    /// and as a file in it) is indexed once. Fails today: IndexWriter.add/sync pass
-    /// FileWalker.walk's duplicates on to indexing, so the index holds two documents with the
-    /// same path, and `rm` of that path then removes only one of them.
+    /// and as a file in it) is indexed once, so `rm` of that path removes it.
     @Test func samePathTwiceInOneCommandGivesOneDocument() throws {
         let dir = try CLI.makeWorkspace("dup")
         defer { CLI.removeTemp(dir) }
