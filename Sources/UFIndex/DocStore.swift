@@ -238,11 +238,9 @@ public struct DocStoreReader {
     /// the blocks that hold the requested bytes are decompressed.
     public func withDocument<T>(block: UInt32, offset: UInt32, size: UInt64, from: Int = 0, limit: Int = .max,
                                 _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        let total = Int(min(size, UInt64(Int.max)))
+        let (frame, rlen, dict, total) = try firstBlock(block: block, offset: offset, size: size)
         let end = min(total, max(0, limit))
         let start = min(max(0, from), end)
-        let (frame, rlen, dict) = try compressedBlock(Int(block))
-        guard offset <= rlen else { throw IndexError.corrupt(file: file, detail: "document starts past the end of store block \(block)") }
         let inFirst = Int(rlen - offset)
         return try decoder.withContext(file: file) { ctx in
             if end <= inFirst {
@@ -285,10 +283,17 @@ public struct DocStoreReader {
     /// Checks that the blocks from `block` on hold a document of `size` bytes from `offset` on
     /// (for `check`; reads the block table only).
     func verifyExtent(block: UInt32, offset: UInt32, size: UInt64) throws {
-        let (_, rawLength, _) = try compressedBlock(Int(block))
-        guard offset <= rawLength else { throw IndexError.corrupt(file: file, detail: "document starts past the end of store block \(block)") }
-        let total = Int(min(size, UInt64(Int.max)))
+        let total = try firstBlock(block: block, offset: offset, size: size).total
         try pieces(block: block, offset: offset, size: total, end: total) { _, _, _, _ in }
+    }
+
+    /// The block a document starts in (frame, raw length, dictionary), checked to hold its
+    /// `offset`, and the document's size as an Int.
+    private func firstBlock(block: UInt32, offset: UInt32, size: UInt64) throws
+        -> (frame: UnsafeRawBufferPointer, rawLength: UInt32, dict: UInt32, total: Int) {
+        let (frame, rawLength, dict) = try compressedBlock(Int(block))
+        guard offset <= rawLength else { throw IndexError.corrupt(file: file, detail: "document starts past the end of store block \(block)") }
+        return (frame, rawLength, dict, Int(min(size, UInt64(Int.max))))
     }
 
     /// `frame` (a block of `rawLength` bytes compressed with dictionary `dict`, 0: none)

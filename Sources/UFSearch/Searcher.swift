@@ -426,8 +426,8 @@ extension Searcher {
             starts += cursor.starts
             longest = max(longest, UInt32(q.units.count))
         }
-        guard let first = starts.min() else { return nil }
-        if sequences.count > 1 { starts.sort() }
+        if sequences.count > 1 { starts.sort() }  // each cursor's starts are in order already
+        guard let first = starts.first else { return nil }
         // Where the last snippet can end, in units.
         var reach: UInt32 = 0
         var next = first, i = 0
