@@ -29,7 +29,9 @@
 // each, the last of them holding the rest (and possibly the next documents). Reading part
 // of a large document decompresses only the blocks that hold that part (the hit line of a
 // match in an 830 KB document reads one or two 8 KiB blocks, not the 830 KB). Version 2
-// stores gave a large document one block of its own instead.
+// stores gave a large document one block of its own instead. Every record names a block
+// that exists: empty documents with nothing before them in the last block (a segment of
+// empty files) get a block of their own, 0 bytes long.
 
 import CZstd
 import Foundation
@@ -66,6 +68,9 @@ final class DocStoreBuilder {
 
     /// The open block's documents.
     private var pending: [UInt8] = []
+    /// Whether a document's location names the open block (an empty document may, with
+    /// `pending` empty: the block is still written, empty, so that every location names a block).
+    private var openBlockLocated = false
     /// Closed blocks waiting for the dictionary or the next batch: their raw bytes, one after the other.
     private var waiting: [UInt8] = []
     private var waitingBlocks: [(block: Int, range: Range<Int>)] = []
@@ -86,6 +91,7 @@ final class DocStoreBuilder {
     func add(_ bytes: UnsafeRawBufferPointer) throws {
         if !pending.isEmpty && pending.count + bytes.count > storeBlockTarget { try closeBlock() }
         locations.append((UInt32(blocks.count), UInt32(pending.count)))
+        openBlockLocated = true
         var at = 0
         repeat {
             let piece = UnsafeRawBufferPointer(rebasing: bytes[at..<min(bytes.count, at + storeBlockTarget)])
@@ -100,7 +106,8 @@ final class DocStoreBuilder {
     /// compressed in batches of about 1 MiB: compressing a block now and then between analyses
     /// finds the dictionary's match tables out of the cache every time (2.5x slower).
     private func closeBlock() throws {
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty || openBlockLocated else { return }
+        openBlockLocated = false
         blocks.append((0, 0, UInt32(pending.count), 0))
         waitingBlocks.append((blocks.count - 1, waiting.count..<waiting.count + pending.count))
         waiting.append(contentsOf: pending)
@@ -242,6 +249,7 @@ public struct DocStoreReader {
         let end = min(total, max(0, limit))
         let start = min(max(0, from), end)
         let inFirst = Int(rlen - offset)
+        if start == end { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return try decoder.withContext(file: file) { ctx in
             if end <= inFirst {
                 // One block holds every requested byte.

@@ -179,6 +179,38 @@ struct DocStoreTests {
         }
     }
 
+    /// Every location names a block that exists, even that of an empty document with nothing
+    /// before it in the last block: a store of empty documents alone, and empty documents after
+    /// one that fills its blocks exactly, read back (directly and after a merge copies their blocks).
+    @Test func emptyDocumentsNameBlocksThatExist() throws {
+        try withTempDir { dir in
+            let exact = Array(storeDocuments(count: 40, seed: 9).joined().prefix(2 * storeBlockTarget))
+            let cases: [[[UInt8]]] = [[[]], [[], []], [exact, []], [Array("宗教".utf8), exact, [], []]]
+            let merged = DocStoreBuilder()
+            var all = [[UInt8]]()
+            for (n, docs) in cases.enumerated() {
+                let (path, locs) = try writeStore(docs, dir: dir, name: "e\(n)")
+                try withStore(path) { r in
+                    for (i, d) in docs.enumerated() {
+                        #expect(Int(locs[i].block) < r.blockCount)
+                        try r.verifyExtent(block: locs[i].block, offset: locs[i].offset, size: UInt64(d.count))
+                        #expect(try r.document(block: locs[i].block, offset: locs[i].offset, size: UInt64(d.count)) == d)
+                    }
+                    try r.verifyAll()
+                    try merged.appendBlocks(of: r, locations: locs)
+                }
+                all += docs
+            }
+            let pm = try writeStore(merged, dir: dir, name: "m")
+            try withStore(pm) { (r: DocStoreReader) throws in
+                for (i, d) in all.enumerated() {
+                    let l = merged.locations[i]
+                    #expect(try r.document(block: l.block, offset: l.offset, size: UInt64(d.count)) == d)
+                }
+            }
+        }
+    }
+
     @Test func mergeCopiesBlocksWithTheirDictionaries() throws {
         try withTempDir { dir in
             let a = storeDocuments(count: 200, seed: 3), b = storeDocuments(count: 150, seed: 4), c = storeDocuments(count: 30, seed: 5)

@@ -258,6 +258,27 @@ struct IndexWriterTests {
         }
     }
 
+    /// `add` of an empty file alone commits a segment of one empty document: it reads back,
+    /// passes `check` and merges (its store once named a block it did not have).
+    @Test func anEmptyFileAloneMakesAGoodSegment() throws {
+        try withTempDir { dir in
+            let f = Fixture(dir)
+            f.write("a.txt", "宗教中国化")
+            f.write("empty.txt", "")
+            _ = try IndexWriter(path: f.index).add(paths: [f.corpus + "/a.txt"])
+            #expect(try IndexWriter(path: f.index).add(paths: [f.corpus + "/empty.txt"]).added == 1)
+            for merged in [false, true] {
+                if merged { #expect(try IndexWriter(path: f.index).forceMerge().committed) }
+                let snap = try IndexSnapshot.open(f.index)
+                #expect(snap.segments.count == (merged ? 1 : 2))
+                try snap.verifyAll()
+                let id = try #require(try snap.document(path: f.corpus + "/empty.txt"))
+                let (si, l) = try #require(snap.locate(id))
+                #expect(try snap.segments[si].original(l) == [])
+            }
+        }
+    }
+
     @Test func missingIndexAndCorruptFiles() throws {
         try withTempDir { dir in
             let f = Fixture(dir)
