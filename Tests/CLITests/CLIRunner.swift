@@ -144,16 +144,16 @@ final class Fixture: @unchecked Sendable {
 
     /// The fixture (built on first use; its temporary directory is removed when the process exits).
     static func shared() throws -> Fixture {
-        let f = try made.get()
-        cleanupPath = f.dir.path
         _ = registerCleanup
-        return f
+        return try made.get()
     }
 
-    nonisolated(unsafe) private static var cleanupPath: String?
+    /// Registered once (a static `let` is initialised once, whichever thread comes first; tests
+    /// call `shared()` from many at once, and a shared `var` written by each of them was a data race
+    /// that freed one string twice).
     private static let registerCleanup: Void = {
         atexit {
-            if let p = Fixture.cleanupPath { try? FileManager.default.removeItem(atPath: p) }
+            if case .success(let f) = Fixture.made { try? FileManager.default.removeItem(at: f.dir) }
         }
     }()
 
