@@ -12,6 +12,8 @@
 //               previous anchor's (the first: minus 0); both strictly increase, units below the
 //               document's unit count, bytes below its size. A record ends where the next one
 //               starts (the last: at offsets).
+//               mtime is the file's modification time in ns since the epoch, or i64 min when the
+//               file was read within a second of its last change (a sync then compares content).
 //               path is the document's key (DocumentPath.swift): relative to the folder that
 //               holds the index when the file lies under it, else absolute; lexically clean.
 //   str      := byteLength:varint utf8-bytes

@@ -9,7 +9,8 @@ public struct DocumentInfo: Sendable, Equatable {
     public var title: String
     /// File size in bytes.
     public var size: UInt64
-    /// Modification time, nanoseconds since the epoch.
+    /// Modification time, nanoseconds since the epoch; ``unknownMtime`` when the file was
+    /// modified so shortly before it was read that a later change could leave the same time.
     public var mtimeNanos: Int64
     /// Content hash of the file's bytes (`Checksum.contentHash`).
     public var hash: UInt64
@@ -24,6 +25,15 @@ public struct DocumentInfo: Sendable, Equatable {
     /// Where some matching units start in the original bytes, for long UTF-8 documents only
     /// (see ``UnitAnchor``); empty otherwise.
     public var anchors: [UnitAnchor] = []
+
+    /// The modification time recorded for a file read less than ``racyMarginNanos`` after it
+    /// was modified. File times advance by clock ticks (milliseconds), so a change made in the
+    /// same tick after the read would keep the time it was read with; such a document never
+    /// matches a file by size and time, and a sync compares its content instead (as git does
+    /// for its "racily clean" entries).
+    public static let unknownMtime = Int64.min
+    /// How recent a modification, at the time of the read, makes the recorded time unknown.
+    public static let racyMarginNanos: Int64 = 1_000_000_000
 
     /// Creates a record.
     public init(path: String, title: String, size: UInt64, mtimeNanos: Int64, hash: UInt64, year: UInt16,

@@ -94,7 +94,8 @@ public final class IndexWriter {
 
     /// Brings the index in line with the files under `roots`: new files are added, changed
     /// files (size, mtime, then hash) replaced, and documents under the roots whose files
-    /// are gone removed.
+    /// are gone removed. A file read within ``DocumentInfo/racyMarginNanos`` of its last
+    /// change is compared by content (``DocumentInfo/unknownMtime``).
     public func sync(roots: [String]) throws -> ChangeSummary {
         let (files, problems) = try walk(roots)
         let existing = try existingDocuments()
@@ -392,6 +393,7 @@ public final class IndexWriter {
             return
         }
         let bytes: [UInt8]
+        let readAt = Sys.realTimeNanos()
         do { bytes = try Sys.readAll(f.source) } catch {
             warn(f.source, "skipped: \(error)")
             result.skipped += 1
@@ -412,7 +414,8 @@ public final class IndexWriter {
         let analysis = analyzer.analyze(decoded: decoded)
         // The title is the first line as people wrote it (decoded, not normalised).
         let title = DocumentFacts.title(of: Array(decoded.utf16.prefix(4096)))
-        let info = DocumentInfo(path: f.path, title: title, size: UInt64(bytes.count), mtimeNanos: f.mtimeNanos,
+        let mtime = f.mtimeNanos > readAt - DocumentInfo.racyMarginNanos ? DocumentInfo.unknownMtime : f.mtimeNanos
+        let info = DocumentInfo(path: f.path, title: title, size: UInt64(bytes.count), mtimeNanos: mtime,
                                 hash: hash, year: DocumentFacts.year(title: title, path: f.path, text: analysis.normalized.text),
                                 encoding: analysis.encoding, length: 0)
         _ = try bytes.withUnsafeBytes { try buffer.add(info: info, analysis: analysis, original: $0) }

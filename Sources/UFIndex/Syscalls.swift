@@ -227,6 +227,13 @@ public enum Sys {
         return String(cString: p)
     }
 
+    /// The wall-clock time (the clock file times come from), nanoseconds since the epoch.
+    public static func realTimeNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
+    }
+
     /// Metadata of `path` (following symlinks), or nil when it does not exist.
     public static func stat(_ path: String) throws -> (size: Int64, mtimeNanos: Int64, isDirectory: Bool, isRegular: Bool)? {
         var st = CStat()
