@@ -117,9 +117,16 @@ public struct PostingsIterator {
         }
         post = r.buffer.baseAddress.map { UnsafeRawPointer($0 + r.offset) } ?? UnsafeRawPointer(mem)
         postReadable = r.remaining + postSlack
-        if let p = pos, posStarts[n] > 0, let base = p.buffer.baseAddress {
-            self.pos = UnsafeRawPointer(base)
-            posReadable = p.count + posSlack
+        if let p = pos {
+            // A list may have positions and no bytes for them (every document has one unit, so
+            // every position is 0 in 0 bits): the stream is then empty, read as zeros.
+            if let base = p.buffer.baseAddress {
+                self.pos = UnsafeRawPointer(base)
+                posReadable = p.count + posSlack
+            } else {
+                self.pos = UnsafeRawPointer(mem)
+                posReadable = 0
+            }
         } else {
             self.pos = nil
             posReadable = 0

@@ -41,6 +41,8 @@
 //   first        := each document's first position, scaled by its unit count u (.docs): with
 //                   tf = 1, truncated binary over 0 ..< u; otherwise rice(first) with parameter
 //                   ⌊log2 max(1, 2u / (3 (tf + 1)))⌋
+//                   (u = 1 takes no bits: a 'B' or 'T' list whose documents all have one unit,
+//                   such as a file holding one word, has positions and no bytes for them)
 //   truncated binary of v over 0 ..< u := with b = ⌈log2 u⌉ and c = 2^b − u, v < c is v in
 //                   b − 1 bits; otherwise (v + c) >> 1 in b − 1 bits, then (v + c) & 1 in one
 //   rice(v) with parameter k (0...31) := (v >> k) zero bits, a one bit, then v mod 2^k in k bits,

@@ -176,7 +176,8 @@ final class TermRun: TermSink {
         guard encoder.df > 0 else { return }
         encoder.close()
         terms.append((Array(key), TermInfo(df: encoder.df, postOffset: Int(post.offset), postLength: encoder.postingsCount,
-                                           posOffset: Int(pos.offset), posLength: encoder.positionsCount, maxTf: encoder.maxTf)))
+                                           posOffset: Int(pos.offset), posLength: encoder.positionsCount, maxTf: encoder.maxTf,
+                                           hasPositions: encoder.hasPositions)))
         try encoder.write(postings: post, positions: pos)
     }
 

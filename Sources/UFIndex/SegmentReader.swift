@@ -80,7 +80,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// A cursor over a term's postings (with positions when the term has them).
     public func postings(_ info: TermInfo) throws -> PostingsCursor {
         let p = try ByteReader(postBody, file: postFile.path).sub(offset: info.postOffset, length: info.postLength)
-        let q: ByteReader? = info.posLength > 0
+        let q: ByteReader? = info.hasPositions
             ? try ByteReader(posBody, file: posFile.path).sub(offset: info.posOffset, length: info.posLength) : nil
         // The footer follows each body, so loads may run past a term's bytes to the file's end.
         return try PostingsCursor(postings: p, positions: q, df: info.df, maxTf: info.maxTf, docLimit: docs.count, units: docs.units,

@@ -24,7 +24,8 @@ final class SegmentWriter {
         guard df > 0 else { return }
         encoder.close()
         let info = TermInfo(df: df, postOffset: Int(post.offset), postLength: encoder.postingsCount,
-                            posOffset: Int(pos.offset), posLength: encoder.positionsCount, maxTf: encoder.maxTf)
+                            posOffset: Int(pos.offset), posLength: encoder.positionsCount, maxTf: encoder.maxTf,
+                            hasPositions: encoder.hasPositions)
         try encoder.write(postings: post, positions: pos)
         dict.add(key: key, info: info)
     }

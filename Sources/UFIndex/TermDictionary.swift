@@ -33,6 +33,16 @@ public struct TermInfo: Sendable, Equatable {
     public var posLength: Int
     /// Largest tf over the list.
     public var maxTf: UInt32
+    /// Whether the term has positions ('B' and 'T' terms; not 'W'), known from its key. Such a
+    /// term may still have no position bytes (`posLength` 0): when every document in its list
+    /// has one matching unit, each position is 0 and takes no bits.
+    public var hasPositions: Bool
+
+    /// Creates a term's record.
+    public init(df: Int, postOffset: Int, postLength: Int, posOffset: Int, posLength: Int, maxTf: UInt32, hasPositions: Bool) {
+        self.df = df; self.postOffset = postOffset; self.postLength = postLength
+        self.posOffset = posOffset; self.posLength = posLength; self.maxTf = maxTf; self.hasPositions = hasPositions
+    }
 }
 
 /// Writes a term dictionary, term by term in key order.
@@ -215,7 +225,8 @@ public final class TermDictionaryReader {
             guard df > 0 else { throw r.corrupt("term with no documents") }
             let maxTf = df > 1 ? try r.varint32() : UInt32.max
             if order == 0 {
-                return TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf)
+                return TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf,
+                                hasPositions: kind != Int(TermKind.word.rawValue))
             }
             if order > 0 { return nil }
             postOffset &+= pl
@@ -303,7 +314,8 @@ public final class TermDictionaryReader {
             let ql = key.first == TermKind.word.rawValue ? 0 : try r.varintInt()
             guard df > 0 else { throw r.corrupt("term with no documents") }
             let maxTf = df > 1 ? try r.varint32() : UInt32.max
-            let info = TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf)
+            let info = TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf,
+                                hasPositions: key.first != TermKind.word.rawValue)
             postOffset += pl
             posOffset += ql
             remaining -= 1

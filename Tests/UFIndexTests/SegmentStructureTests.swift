@@ -140,7 +140,8 @@ struct TermDictionaryRoundTrip {
             for (i, k) in sorted.enumerated() {
                 let ql = k.first == TermKind.word.rawValue ? 0 : 3   // words have no positions
                 posOffsets.append(posAt)
-                w.add(key: k, info: TermInfo(df: i + 1, postOffset: i * 10, postLength: 10, posOffset: posAt, posLength: ql, maxTf: UInt32(i % 7)))
+                w.add(key: k, info: TermInfo(df: i + 1, postOffset: i * 10, postLength: 10, posOffset: posAt, posLength: ql, maxTf: UInt32(i % 7),
+                                                    hasPositions: k.first != TermKind.word.rawValue))
                 posAt += ql
             }
             let path = dir + "/t.terms"
