@@ -8,7 +8,7 @@ import Glibc
 
 /// The writer against a model: random changes to a folder of files whose sizes and kinds are the
 /// ones the store and the writer treat differently (empty; a block's size exactly; two blocks;
-/// several; GB18030; binary; a single word), each followed by `sync`, `add`, `rm` or a forced merge with one to
+/// several; GB18030; binary; one unit or none), each followed by `sync`, `add`, `rm` or a forced merge with one to
 /// three threads. After every step the index holds exactly the model's documents, each with its
 /// original bytes, passes every check, and finds 宗教 in exactly the documents whose text has it.
 struct WriterModelTests {
@@ -22,7 +22,7 @@ struct WriterModelTests {
             while t.utf8.count < n - 12 { t += phrases[Int.random(in: 0..<phrases.count, using: &rng)] }
             return t + String(repeating: "a", count: max(0, n - t.utf8.count))
         }
-        switch Int.random(in: 0..<8, using: &rng) {
+        switch Int.random(in: 0..<9, using: &rng) {
         case 0: return Content(bytes: [], text: "")
         case 1: let t = text(bytes: Int.random(in: 1...300, using: &rng)); return Content(bytes: Array(t.utf8), text: t)
         case 2: let t = text(bytes: storeBlockTarget); return Content(bytes: Array(t.utf8), text: t)
@@ -30,6 +30,9 @@ struct WriterModelTests {
         case 4: let t = text(bytes: Int.random(in: 9_000...40_000, using: &rng)); return Content(bytes: Array(t.utf8), text: t)
         case 5: return Content(bytes: [0xD6, 0xD0, 0xCE, 0xC4, 0xD7, 0xDA, 0xBD, 0xCC], text: "中文宗教")  // GBK
         case 6: return Content(bytes: [0x7F, 0x45, 0x4C, 0x46, 0, 0, 1, 2], text: nil)
+        case 7:  // one unit, or none
+            let t = ["宗", "HELLO", "１２３", "。", " \n\t", "教"][Int.random(in: 0..<6, using: &rng)]
+            return Content(bytes: Array(t.utf8), text: t)
         default: let t = text(bytes: Int.random(in: 300...8_000, using: &rng)); return Content(bytes: Array(t.utf8), text: t)
         }
     }
