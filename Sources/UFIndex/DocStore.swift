@@ -70,7 +70,7 @@ final class DocStoreBuilder {
     private var pending: [UInt8] = []
     /// Whether a document's location names the open block (an empty document may, with
     /// `pending` empty: the block is still written, empty, so that every location names a block).
-    private var openBlockLocated = false
+    private var openBlockLocated: Bool { locations.last.map { Int($0.block) == blocks.count } ?? false }
     /// Closed blocks waiting for the dictionary or the next batch: their raw bytes, one after the other.
     private var waiting: [UInt8] = []
     private var waitingBlocks: [(block: Int, range: Range<Int>)] = []
@@ -91,7 +91,6 @@ final class DocStoreBuilder {
     func add(_ bytes: UnsafeRawBufferPointer) throws {
         if !pending.isEmpty && pending.count + bytes.count > storeBlockTarget { try closeBlock() }
         locations.append((UInt32(blocks.count), UInt32(pending.count)))
-        openBlockLocated = true
         var at = 0
         repeat {
             let piece = UnsafeRawBufferPointer(rebasing: bytes[at..<min(bytes.count, at + storeBlockTarget)])
@@ -107,7 +106,6 @@ final class DocStoreBuilder {
     /// finds the dictionary's match tables out of the cache every time (2.5x slower).
     private func closeBlock() throws {
         guard !pending.isEmpty || openBlockLocated else { return }
-        openBlockLocated = false
         blocks.append((0, 0, UInt32(pending.count), 0))
         waitingBlocks.append((blocks.count - 1, waiting.count..<waiting.count + pending.count))
         waiting.append(contentsOf: pending)

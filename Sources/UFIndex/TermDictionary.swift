@@ -221,12 +221,13 @@ public final class TermDictionaryReader {
             }
             let df = try r.varintInt()
             let pl = try r.varintInt()
-            let ql = kind == Int(TermKind.word.rawValue) ? 0 : try r.varintInt()
+            let positional = kind != Int(TermKind.word.rawValue)
+            let ql = positional ? try r.varintInt() : 0
             guard df > 0 else { throw r.corrupt("term with no documents") }
             let maxTf = df > 1 ? try r.varint32() : UInt32.max
             if order == 0 {
                 return TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf,
-                                hasPositions: kind != Int(TermKind.word.rawValue))
+                                hasPositions: positional)
             }
             if order > 0 { return nil }
             postOffset &+= pl
@@ -311,11 +312,12 @@ public final class TermDictionaryReader {
             key.append(contentsOf: suffix)
             let df = try r.varintInt()
             let pl = try r.varintInt()
-            let ql = key.first == TermKind.word.rawValue ? 0 : try r.varintInt()
+            let positional = key.first != TermKind.word.rawValue
+            let ql = positional ? try r.varintInt() : 0
             guard df > 0 else { throw r.corrupt("term with no documents") }
             let maxTf = df > 1 ? try r.varint32() : UInt32.max
             let info = TermInfo(df: df, postOffset: postOffset, postLength: pl, posOffset: posOffset, posLength: ql, maxTf: maxTf,
-                                hasPositions: key.first != TermKind.word.rawValue)
+                                hasPositions: positional)
             postOffset += pl
             posOffset += ql
             remaining -= 1

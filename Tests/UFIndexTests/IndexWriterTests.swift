@@ -23,9 +23,29 @@ struct Fixture {
     func absolute(_ key: String) -> String { key.hasPrefix("/") ? key : root + "/" + key }
 
     /// Live documents as (absolute) path → title.
-    func live() throws -> [String: String] {
+    func live() throws -> [String: String] { try liveInfos().mapValues(\.title) }
+
+    /// Live documents as (absolute) path → record.
+    func liveInfos() throws -> [String: DocumentInfo] {
         let s = try IndexSnapshot.open(index)
-        return Dictionary(uniqueKeysWithValues: try s.liveDocuments().map { (absolute($0.info.path), $0.info.title) })
+        return Dictionary(uniqueKeysWithValues: try s.liveDocuments().map { (absolute($0.info.path), $0.info) })
+    }
+
+    /// The original bytes `snap` holds for the live document at `path`, or nil when it has none.
+    func original(_ snap: IndexSnapshot, _ path: String) throws -> [UInt8]? {
+        guard let id = try snap.document(path: path), let (si, l) = snap.locate(id) else { return nil }
+        return try snap.segments[si].original(l)
+    }
+
+    /// Runs `body` on the index as it is and again after a forced merge (which must commit),
+    /// each time after checking the whole index.
+    func beforeAndAfterMerge(_ body: (_ snap: IndexSnapshot, _ merged: Bool) throws -> Void) throws {
+        for merged in [false, true] {
+            if merged { #expect(try IndexWriter(path: index).forceMerge().committed) }
+            let snap = try IndexSnapshot.open(index)
+            try snap.verifyAll()
+            try body(snap, merged)
+        }
     }
 
     /// Paths of live documents whose segment has this term key.
@@ -251,10 +271,7 @@ struct IndexWriterTests {
             #expect(s.added == 2 && s.skipped == 1)
             #expect(warned.items == [f.corpus + "/zero.bin"])
             #expect(try f.docs(with: bigram("宗教")) == [f.corpus + "/gbk.txt"])
-            let snap = try IndexSnapshot.open(f.index)
-            let id = try #require(try snap.document(path: f.corpus + "/gbk.txt"))
-            let (si, l) = try #require(snap.locate(id))
-            #expect(try snap.segments[si].original(l) == [0xD6, 0xD0, 0xCE, 0xC4, 0xD7, 0xDA, 0xBD, 0xCC])
+            #expect(try f.original(IndexSnapshot.open(f.index), f.corpus + "/gbk.txt") == [0xD6, 0xD0, 0xCE, 0xC4, 0xD7, 0xDA, 0xBD, 0xCC])
         }
     }
 
@@ -267,14 +284,9 @@ struct IndexWriterTests {
             f.write("empty.txt", "")
             _ = try IndexWriter(path: f.index).add(paths: [f.corpus + "/a.txt"])
             #expect(try IndexWriter(path: f.index).add(paths: [f.corpus + "/empty.txt"]).added == 1)
-            for merged in [false, true] {
-                if merged { #expect(try IndexWriter(path: f.index).forceMerge().committed) }
-                let snap = try IndexSnapshot.open(f.index)
+            try f.beforeAndAfterMerge { (snap: IndexSnapshot, merged: Bool) throws in
                 #expect(snap.segments.count == (merged ? 1 : 2))
-                try snap.verifyAll()
-                let id = try #require(try snap.document(path: f.corpus + "/empty.txt"))
-                let (si, l) = try #require(snap.locate(id))
-                #expect(try snap.segments[si].original(l) == [])
+                #expect(try f.original(snap, f.corpus + "/empty.txt") == [])
             }
         }
     }

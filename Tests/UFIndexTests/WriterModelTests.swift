@@ -88,12 +88,9 @@ struct WriterModelTests {
             return  // nothing committed yet (only `rm` or merges so far)
         }
         try snap.verifyAll()
-        let live = try snap.liveDocuments()
-        #expect(Set(live.map { f.absolute($0.info.path) }) == Set(model.keys.map { f.corpus + "/" + $0 }), "\(at)")
+        #expect(Set(try f.live().keys) == Set(model.keys.map { f.corpus + "/" + $0 }), "\(at)")
         for (name, c) in model {
-            let id = try #require(try snap.document(path: f.corpus + "/" + name), "\(at): \(name)")
-            let (si, l) = try #require(snap.locate(id))
-            #expect(try snap.segments[si].original(l) == c.bytes, "\(at): \(name)")
+            #expect(try f.original(snap, f.corpus + "/" + name) == c.bytes, "\(at): \(name)")
         }
         let expected = Set(model.filter { $0.value.text!.contains("宗教") }.keys.map { f.corpus + "/" + $0 })
         #expect(try f.docs(with: bigram("宗教")) == expected, "\(at)")
@@ -109,10 +106,7 @@ struct WriterModelTests {
             f.write("b.txt", "宗教中国化 hello world")
             _ = try IndexWriter(path: f.index).add(paths: [f.corpus + "/a.txt"])
             _ = try IndexWriter(path: f.index).add(paths: [f.corpus + "/b.txt"])
-            for merged in [false, true] {
-                if merged { #expect(try IndexWriter(path: f.index).forceMerge().committed) }
-                let snap = try IndexSnapshot.open(f.index)
-                try snap.verifyAll()
+            try f.beforeAndAfterMerge { (snap: IndexSnapshot, merged: Bool) throws in
                 var found = [String: [UInt32]]()
                 for seg in snap.segments {
                     guard let info = try seg.terms.lookup(Array("Thello".utf8)) else { continue }
@@ -147,7 +141,7 @@ struct WriterModelTests {
             #expect(try IndexWriter(path: f.index).sync(roots: [f.corpus]).added == 2)
             var s = try IndexWriter(path: f.index).sync(roots: [f.corpus])
             #expect(!s.committed && s.unchanged == 2)
-            let infos = Dictionary(uniqueKeysWithValues: try IndexSnapshot.open(f.index).liveDocuments().map { (f.absolute($0.info.path), $0.info) })
+            let infos = try f.liveInfos()
             #expect(infos[f.corpus + "/fresh.txt"]?.mtimeNanos == DocumentInfo.unknownMtime)
             #expect(infos[f.corpus + "/old.txt"]?.mtimeNanos == hourAgo)
             // The same size, the same modification time, other text.
