@@ -228,19 +228,13 @@ class Equivalence:
             return "han_space"
         return "other"
 
-    # Approximately UAX #29 as ICU applies it (CLDR root): letters, digits and "_" join into one word, and so do
-    # . ' ’ between two of them and , ; between two digits.
-    LATIN = re.compile(r"[0-9a-z_\u00c0-\u024f]")
+    # ufsearch's tokens: runs of letters and digits (ICU's words joined across punctuation, as 2019,2020 or
+    # debian.org, are cut at the punctuation).
+    LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]")
 
     def glued(self, d, inner, outer, beyond, digit):
-        """Is the query word's edge character `inner` glued to the document's characters `outer`, `beyond`?"""
-        if not self.LATIN.match(inner) or not outer:
-            return False
-        if self.LATIN.match(outer):
-            return True
-        if outer in ".'’" and beyond and self.LATIN.match(beyond):
-            return True
-        return outer in ",;" and digit and beyond.isdigit() and beyond.isascii()
+        """Is the query word's edge character `inner` glued to the document's character `outer`?"""
+        return bool(inner and outer and self.LATIN.match(inner) and self.LATIN.match(outer))
 
     def whole_latin_word(self, w, d):
         """Does w (a normalised query word holding Latin letters or digits) occur in d as whole words?"""

@@ -23,6 +23,28 @@ public enum CharClass {
         }
     }
 
+    /// True for punctuation and symbols (general categories P* and S*). ICU's word rules keep
+    /// some of them inside a letter or number word (`2019,2020`, `3.14`, `debian's`, `a_b`:
+    /// UAX #29's MidNum, MidLetter, MidNumLet and ExtendNumLet), and NFKC turns the full-width
+    /// marks of Chinese text into those ASCII ones (`2019，2020年` becomes `2019,2020年`). The
+    /// segmenter cuts such words at these characters, which become punctuation units, so that
+    /// `2019` matches `2019，2020年` as grep would, and `2019,2020` still matches as a sequence.
+    @inline(__always)
+    public static func isPunctuationOrSymbol(_ c: UInt32) -> Bool {
+        if c < 0x80 {
+            let lower = c | 0x20
+            return !((c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x7A)) && c > 0x20 && c != 0x7F
+        }
+        guard let s = Unicode.Scalar(c) else { return false }
+        switch s.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// True for the whitespace that separates words (after NFKC, which maps U+3000 and
     /// U+00A0 to U+0020): space, tab, line breaks and the Unicode line/paragraph separators.
     @inlinable

@@ -45,7 +45,8 @@ public final class Segmenter {
     deinit { cicu_breaker_close(icu) }
 
     /// The words of `text` (numbers, letter words, Han words), in order. Spaces and
-    /// punctuation produce no word.
+    /// punctuation produce no word: letter and number words that ICU joins across punctuation
+    /// (`2019,2020`, `debian.org`) are cut there (see ``CharClass/isPunctuationOrSymbol(_:)``).
     public func words(_ text: [UInt16]) -> [WordSpan] {
         let n = text.count
         if n == 0 { return [] }
@@ -66,12 +67,53 @@ public final class Segmenter {
         guard count > 0 else { return [] }
         var out = [WordSpan]()
         out.reserveCapacity(Int(count))
-        for k in 0..<Int(count) {
-            let st = statuses[k]
-            let kind: WordKind = st >= 300 ? .han : st >= 200 ? .letter : .number
-            out.append(WordSpan(start: starts[k], end: ends[k], kind: kind))
+        text.withUnsafeBufferPointer { t in
+            for k in 0..<Int(count) {
+                let st = statuses[k]
+                let kind: WordKind = st >= 300 ? .han : st >= 200 ? .letter : .number
+                if kind == .han {
+                    out.append(WordSpan(start: starts[k], end: ends[k], kind: kind))
+                } else {
+                    Self.appendPieces(of: WordSpan(start: starts[k], end: ends[k], kind: kind), in: t, to: &out)
+                }
+            }
         }
         return out
+    }
+
+    /// Appends `word` (a letter or number word) to `out`, or, when it holds punctuation or
+    /// symbols (``CharClass/isPunctuationOrSymbol(_:)``), the runs between them: each run is a
+    /// number when it holds no letter, else a letter word.
+    @inline(__always)
+    static func appendPieces(of word: WordSpan, in t: UnsafeBufferPointer<UInt16>, to out: inout [WordSpan]) {
+        let end = Int(word.end)
+        var i = Int(word.start)
+        var cut = false
+        while i < end {
+            let (c, len) = UTF16Scalar.decode(t, i)
+            if CharClass.isPunctuationOrSymbol(c) { cut = true; break }
+            i += len
+        }
+        guard cut else { out.append(word); return }
+        i = Int(word.start)
+        var runStart = -1
+        var letters = false
+        func close(_ at: Int) {
+            if runStart >= 0 { out.append(WordSpan(start: Int32(runStart), end: Int32(at), kind: letters ? .letter : .number)) }
+            runStart = -1
+            letters = false
+        }
+        while i < end {
+            let (c, len) = UTF16Scalar.decode(t, i)
+            if CharClass.isPunctuationOrSymbol(c) {
+                close(i)
+            } else {
+                if runStart < 0 { runStart = i }
+                if !(c >= 0x30 && c <= 0x39) && Unicode.Scalar(c)?.properties.numericType == nil { letters = true }
+            }
+            i += len
+        }
+        close(end)
     }
 
     /// Raw segmentation of `text` without collecting words: the ceiling the analyser is

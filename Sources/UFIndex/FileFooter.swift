@@ -14,7 +14,8 @@
 //   version      format version of that kind; this build writes and reads 3 for positions
 //                (Rice-coded, a skip mark every 8 documents) and store files (small blocks
 //                with dictionaries, a large document split across blocks), 2 for postings
-//                (bit-packed blocks) and document tables (unit counts), 1 for every other kind
+//                (bit-packed blocks), document tables (unit counts) and term dictionaries
+//                (letter and number words cut at punctuation), 1 for every other kind
 //   reserved     must be 0
 //   magic        the four ASCII bytes "UFS1" (0x55 0x46 0x53 0x31), the last bytes of the file
 //
@@ -73,7 +74,8 @@ public struct FileFooter: Equatable, Sendable {
     public static func currentVersion(_ kind: FileKind) -> UInt16 {
         switch kind {
         case .positions, .store: return 3
-        case .postings, .docs: return 2
+        // Terms 2: letter and number words are cut at punctuation (2019,2020 is three units).
+        case .postings, .docs, .terms: return 2
         default: return currentVersion
         }
     }

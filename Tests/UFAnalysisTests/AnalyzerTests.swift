@@ -50,8 +50,35 @@ struct SegmentationCases {
 
     @Test func kinds() throws {
         let toks = try Analyzer().analyze(text: "版本 3.14 of Linux 系统").tokens()
-        #expect(toks.map(\.kind) == [.han, .number, .letter, .letter, .han])
-        #expect(toks.map(\.text) == ["版本", "3.14", "of", "linux", "系统"])
+        #expect(toks.map(\.kind) == [.han, .number, .number, .letter, .letter, .han])
+        #expect(toks.map(\.text) == ["版本", "3", "14", "of", "linux", "系统"])
+        #expect(toks.map(\.position) == [0, 1, 3, 4, 5, 6])
+    }
+
+    /// ICU's word rules join letters and digits across some punctuation (UAX #29's MidNum,
+    /// MidLetter, MidNumLet, ExtendNumLet), and NFKC turns Chinese full-width marks into those
+    /// ASCII ones: the analyser cuts such words there, so each side is a token of its own and
+    /// the mark a punctuation unit between them.
+    @Test("words joined across punctuation are cut", arguments: [
+        ("在2019，2020年", ["在", "2019", "2020", "年"]),
+        ("2019.10.1", ["2019", "10", "1"]),
+        ("x86，64", ["x86", "64"]),
+        ("Debian's debian.org a_b a：b", ["debian", "s", "debian", "org", "a", "b", "a", "b"]),
+        ("１，０００元", ["1", "000", "元"]),
+        ("debianutils 2021-2023", ["debianutils", "2021", "2023"]),
+    ])
+    func wordsJoinedAcrossPunctuationAreCut(input: String, expected: [String]) throws {
+        #expect(try tokenTexts(input) == expected)
+    }
+
+    @Test func cutWordsKeepOriginalOffsetsAndKinds() throws {
+        let toks = try Analyzer().analyze(text: "在2019，2020年 v1.2").tokens()
+        #expect(toks.map(\.text) == ["在", "2019", "2020", "年", "v1", "2"])
+        #expect(toks.map(\.kind) == [.han, .number, .number, .han, .letter, .number])
+        // Byte ranges in the original: 2019 is bytes 3..<7, "，" 7..<10, 2020 10..<14.
+        #expect(toks[1].start == 3 && toks[1].end == 7)
+        #expect(toks[2].start == 10 && toks[2].end == 14)
+        #expect(toks.map(\.position) == [0, 1, 3, 4, 5, 7])
     }
 
     @Test func punctuationAddsAPositionGap() throws {
@@ -124,7 +151,7 @@ struct DecodingCases {
         let toks = a.tokens()
         #expect(toks.count > 100_000)
         #expect(toks.last!.end <= bytes.count)
-        #expect(toks.filter { $0.text == "linux" }.count == toks.filter { $0.text == "3.14" }.count)
+        #expect(toks.filter { $0.text == "linux" }.count == toks.filter { $0.text == "14" }.count)
     }
 
     @Test func invalidUTF8ThatIsGB18030() throws {

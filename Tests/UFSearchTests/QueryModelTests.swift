@@ -1,0 +1,271 @@
+import Foundation
+import Testing
+@testable import UFSearch
+import UFTestSupport
+
+/// Random boolean queries against a model of the query language.
+///
+/// Documents are random mixes of Han characters (some Traditional), Latin words and numbers (in
+/// several cases, some full-width), punctuation and whitespace (ASCII, line breaks, U+3000). The
+/// model never looks at the engine: it normalises a text with Foundation (NFKC, lower case, a
+/// three-entry Traditional→Simplified table), cuts it into units (a Han character, a maximal
+/// run of [a-z0-9], any other non-space character), and matches a sequence when the document's
+/// units contain the query's units contiguously. Queries are trees of bare terms, phrases
+/// (which may mix Latin and Han and hold punctuation), implicit AND, OR, `-` and parentheses,
+/// rendered as text in the surface forms the documents use and parsed by the engine.
+///
+/// Each seed builds its index from several `add`s with replacements and deletions, so the
+/// matching runs over segments with tombstones. For every query the engine's full answer
+/// (`all`) must be exactly the model's documents, and a pruned top-10 (count limits 0, 5 and
+/// 1,000; one and two threads) must be the full ranking's first ten.
+struct QueryModel {
+    /// A query unit, normalised: a Han character, a Latin/number token or a punctuation mark.
+    enum Unit: Hashable {
+        case han(Character)
+        case word(String)
+        case punct(Character)
+    }
+
+    /// Surface forms of the units the documents and queries are made of.
+    static let han: [(Character, [String])] = [
+        ("宗", ["宗"]), ("教", ["教"]), ("中", ["中"]), ("国", ["国", "國"]), ("化", ["化"]),
+        ("统", ["统", "統"]), ("战", ["战", "戰"]), ("线", ["线"]),
+    ]
+    static let words: [(String, [String])] = [
+        ("debian", ["debian", "Debian", "DEBIAN", "ＤＥＢＩＡＮ"]), ("linux", ["linux", "Linux", "ＬＩＮＵＸ"]),
+        ("debianutils", ["debianutils"]), ("2019", ["2019", "２０１９"]), ("x86", ["x86", "X86"]),
+    ]
+    /// Punctuation by its NFKC form: some of these join letters or digits into one word under
+    /// ICU's rules (`2019,2020`, `3.14`, `a:b`, `debian's`, `a_b`), which the engine cuts.
+    static let puncts: [(Character, [String])] = [
+        (",", ["，", ","]), ("。", ["。"]), ("-", ["-", "－"]), ("!", ["!", "！"]), (".", [".", "．"]),
+        (":", [":", "："]), ("'", ["'"]), ("_", ["_"]), ("、", ["、"]),
+    ]
+    static let spaces = [" ", "\n", "\u{3000}", "\r\n", "\t"]
+    static let traditional: [Character: Character] = ["國": "国", "統": "统", "戰": "战"]
+
+    // MARK: The model
+
+    /// The model's units of `text`.
+    static func units(_ text: String) -> [Unit] {
+        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        var out = [Unit]()
+        var word = ""
+        func flush() { if !word.isEmpty { out.append(.word(word)); word = "" } }
+        for ch in folded {
+            let c = traditional[ch] ?? ch
+            if c.isASCII && (c.isLetter || c.isNumber) {
+                word.append(c)
+                continue
+            }
+            flush()
+            if c.isWhitespace { continue }
+            if let s = c.unicodeScalars.first, (0x4E00...0x9FFF).contains(s.value) { out.append(.han(c)) } else { out.append(.punct(c)) }
+        }
+        flush()
+        return out
+    }
+
+    /// True when `units` holds `seq` contiguously.
+    static func contains(_ units: [Unit], _ seq: [Unit]) -> Bool {
+        guard !seq.isEmpty, seq.count <= units.count else { return false }
+        for i in 0...(units.count - seq.count) where units[i] == seq[0] {
+            if Array(units[i..<i + seq.count]) == seq { return true }
+        }
+        return false
+    }
+
+    /// A query tree.
+    indirect enum Query {
+        case seq([Unit], quoted: Bool)
+        case and([Query])
+        case or([Query])
+        case not(Query)
+
+        /// The model's answer for a document with `units`.
+        func matches(_ units: [Unit]) -> Bool {
+            switch self {
+            case .seq(let s, _): return QueryModel.contains(units, s)
+            case .and(let c): return c.allSatisfy { $0.matches(units) }
+            case .or(let c): return c.contains { $0.matches(units) }
+            case .not(let c): return !c.matches(units)
+            }
+        }
+    }
+
+    // MARK: Generation
+
+    /// Random surface text of one unit.
+    static func surface(_ u: Unit, _ rng: inout SplitMix64) -> String {
+        func pick(_ forms: [String]) -> String { forms[Int(rng.next() % UInt64(forms.count))] }
+        switch u {
+        case .han(let c): return pick(han.first { $0.0 == c }!.1)
+        case .word(let w): return pick(words.first { $0.0 == w }!.1)
+        case .punct(let p): return pick(puncts.first { $0.0 == p }!.1)
+        }
+    }
+
+    /// A random unit.
+    static func randomUnit(_ rng: inout SplitMix64, punctuation: Bool) -> Unit {
+        let r = rng.next() % 10
+        if r < 6 { return .han(han[Int(rng.next() % UInt64(han.count))].0) }
+        if r < 9 || !punctuation { return .word(words[Int(rng.next() % UInt64(words.count))].0) }
+        return .punct(puncts[Int(rng.next() % UInt64(puncts.count))].0)
+    }
+
+    /// A random document: units in random surface forms, with whitespace between some of them
+    /// (always between two Latin words, which would otherwise join).
+    static func document(_ rng: inout SplitMix64) -> String {
+        let n = Int(rng.next() % 70)
+        var text = ""
+        var last: Unit?
+        for _ in 0..<n {
+            let u = randomUnit(&rng, punctuation: true)
+            let joined: Bool
+            if case .word = u, case .word = last { joined = false } else { joined = rng.next() % 3 != 0 }
+            if last != nil && !joined { text += spaces[Int(rng.next() % UInt64(spaces.count))] }
+            text += surface(u, &rng)
+            last = u
+        }
+        return text
+    }
+
+    /// A random sequence of 1–4 units: mostly a piece of a document, so that queries match.
+    static func sequence(_ docs: [[Unit]], quoted: Bool, _ rng: inout SplitMix64) -> [Unit] {
+        let len = Int(rng.next() % 4) + 1
+        var s = [Unit]()
+        let d = docs[Int(rng.next() % UInt64(docs.count))]
+        if rng.next() % 10 < 7 && d.count >= len {
+            let start = Int(rng.next() % UInt64(d.count - len + 1))
+            s = Array(d[start..<start + len])
+        } else {
+            s = (0..<len).map { _ in randomUnit(&rng, punctuation: quoted) }
+        }
+        if !quoted {
+            // A bare term holds no punctuation (a leading `-` would exclude) and no two Latin
+            // words in a row (they would join into one).
+            var out = [Unit]()
+            for u in s {
+                if case .punct = u { continue }
+                if case .word = u, case .word = out.last { continue }
+                out.append(u)
+            }
+            s = out.isEmpty ? [.han("宗")] : out
+        }
+        return s
+    }
+
+    /// A random query tree of at most `depth` levels of operators.
+    static func query(_ docs: [[Unit]], depth: Int, _ rng: inout SplitMix64) -> Query {
+        let r = depth == 0 ? 0 : rng.next() % 3
+        switch r {
+        case 0:
+            let quoted = rng.next() % 3 == 0
+            return .seq(sequence(docs, quoted: quoted, &rng), quoted: quoted)
+        case 1:
+            // A conjunction: one positive clause at least, some clauses excluded.
+            var c = [query(docs, depth: depth - 1, &rng)]
+            for _ in 0..<Int(rng.next() % 3) + 1 {
+                let q = query(docs, depth: depth - 1, &rng)
+                c.append(rng.next() % 3 == 0 ? .not(q) : q)
+            }
+            return .and(c)
+        default:
+            return .or((0..<Int(rng.next() % 2) + 2).map { _ in query(docs, depth: depth - 1, &rng) })
+        }
+    }
+
+    /// The query as `ufsearch query` text.
+    static func render(_ q: Query, _ rng: inout SplitMix64) -> String {
+        switch q {
+        case .seq(let units, let quoted):
+            var text = ""
+            var last: Unit?
+            for u in units {
+                if let l = last {
+                    if case .word = u, case .word = l { text += " " } else if quoted && rng.next() % 3 == 0 { text += " " }
+                }
+                text += surface(u, &rng)
+                last = u
+            }
+            return quoted ? "\"\(text)\"" : text
+        case .and(let c):
+            return c.map { child -> String in
+                if case .or = child { return "(" + render(child, &rng) + ")" }
+                return render(child, &rng)
+            }.joined(separator: " ")
+        case .or(let c):
+            return c.map { render($0, &rng) }.joined(separator: " OR ")
+        case .not(let c):
+            switch c {
+            case .seq: return "-" + render(c, &rng)
+            default: return "-(" + render(c, &rng) + ")"
+            }
+        }
+    }
+
+    // MARK: The test
+
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func randomQueriesMatchTheModel(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        // A first batch, then three adds (one of which rewrites earlier documents), then removals.
+        var texts = [String: String]()
+        let first = (0..<80).map { i in ("d\(i).txt", Self.document(&rng)) }
+        for (n, t) in first { texts[n] = t }
+        let ix = try TestIndex(first)
+        var batches = [[(String, String)]]()
+        for b in 0..<3 {
+            let batch = (0..<25).map { i in
+                b == 2 && i % 2 == 0 ? ("d\(i * 3).txt", Self.document(&rng)) : ("e\(b)-\(i).txt", Self.document(&rng))
+            }
+            for (n, t) in batch { texts[n] = t }
+            batches.append(batch)
+        }
+        let removed = texts.keys.sorted().filter { _ in rng.next() % 6 == 0 }
+        for n in removed { texts[n] = nil }
+        let searcher = try ix.grow(batches, removing: removed)
+        #expect(searcher.snapshot.segments.count > 1)
+
+        let names = texts.keys.sorted()
+        let docUnits = names.map { Self.units(texts[$0]!) }
+        var matched = 0
+        for _ in 0..<250 {
+            let q = Self.query(docUnits, depth: Int(rng.next() % 3), &rng)
+            let text = Self.render(q, &rng)
+            let truth = names.indices.filter { q.matches(docUnits[$0]) }.map { names[$0] }
+            matched += truth.isEmpty ? 0 : 1
+
+            var all = SearchOptions()
+            all.all = true
+            let full = try searcher.search(text, options: all)
+            let got = full.hits.map { String($0.info.path.dropFirst("docs/".count)) }.sorted()
+            let missed = Set(truth).subtracting(got).sorted(), extra = Set(got).subtracting(truth).sorted()
+            #expect(missed.isEmpty && extra.isEmpty, "seed \(seed): \(text): missed \(missed), extra \(extra)")
+            #expect(full.total == truth.count, "seed \(seed): \(text)")
+
+            var top = SearchOptions()
+            top.exactTotal = false
+            top.exactCountLimit = [0, 5, 1000][Int(rng.next() % 3)]
+            top.threads = Int(rng.next() % 2) + 1
+            top.parallelMinimumCandidates = 0
+            let page = try searcher.search(text, options: top)
+            #expect(page.hits.map(\.id) == full.hits.prefix(10).map(\.id), "seed \(seed): \(text) top 10")
+            #expect(page.hits.map(\.score) == full.hits.prefix(10).map(\.score), "seed \(seed): \(text) top 10 scores")
+        }
+        // Most queries must find something, or the comparison proves little.
+        #expect(matched > 125, "seed \(seed): \(matched) of 250 queries matched")
+    }
+
+    /// The model itself: units and containment on hand-made cases.
+    @Test func theModelCutsUnitsAsTheLanguageSays() {
+        #expect(Self.units("Debian　國家\n统一，X86-64 debianutils") == [
+            .word("debian"), .han("国"), .han("家"), .han("统"), .han("一"), .punct(","),
+            .word("x86"), .punct("-"), .word("64"), .word("debianutils"),
+        ])
+        #expect(Self.units("ＬＩＮＵＸ内核！") == [.word("linux"), .han("内"), .han("核"), .punct("!")])
+        #expect(Self.contains(Self.units("宗教\n中國化"), Self.units("宗教中国化")))
+        #expect(!Self.contains(Self.units("宗教，中国化"), Self.units("宗教中国化")))
+        #expect(!Self.contains(Self.units("debianutils"), Self.units("debian")))
+    }
+}
