@@ -615,7 +615,7 @@ def main():
              "own definition also maps Traditional→Simplified and drops whitespace between two Han characters (spaces and "
              "line breaks); its extras are split by which of these explains them (ICU Traditional-Simplified, then "
              "Han–space–Han), \"other\" being neither; its misses likewise: ufsearch matches Latin words and numbers as "
-             "whole words (ICU word rules), so `linux` does not match inside `skolelinux` (checked approximately).",
+             "whole runs of letters and digits, so `linux` does not match inside `skolelinux` (checked approximately).",
              f"- ufsearch queries whose differences from the truth are all explained so: {rs['queries_exact_modulo_equivalence']} / "
              f"{rs['queries_checked']} (documents that only ufsearch's wider definition would add, and ufsearch missed, are not "
              "counted: that needs the whole corpus transformed)."]

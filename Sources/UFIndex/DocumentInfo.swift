@@ -90,6 +90,8 @@ public enum DocumentFacts {
 
     /// The year named by the title, else the path, else the first date in the first 4,000
     /// characters of the text (a four-digit 19xx/20xx followed by 年, -, . or /). 0 if none.
+    /// `text` is normalised (NFKC: full-width digits and marks are ASCII); the title is not, so
+    /// its full-width digits count as digits too.
     public static func year(title: String, path: String, text: [UInt16]) -> UInt16 {
         if let y = firstYear(Array(title.utf16), needsDateMark: false) { return y }
         if let y = firstYear(Array(path.utf16), needsDateMark: false) { return y }
@@ -97,7 +99,9 @@ public enum DocumentFacts {
     }
 
     static func firstYear(_ s: [UInt16], needsDateMark: Bool) -> UInt16? {
-        func digit(_ u: UInt16) -> Int? { (0x30...0x39).contains(u) ? Int(u - 0x30) : nil }
+        func digit(_ u: UInt16) -> Int? {
+            (0x30...0x39).contains(u) ? Int(u - 0x30) : (0xFF10...0xFF19).contains(u) ? Int(u - 0xFF10) : nil
+        }
         var i = 0
         while i + 4 <= s.count {
             if let a = digit(s[i]), let b = digit(s[i + 1]), let c = digit(s[i + 2]), let d = digit(s[i + 3]),

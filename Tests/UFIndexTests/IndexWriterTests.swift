@@ -98,6 +98,22 @@ struct DocumentPathTests {
     }
 }
 
+struct DocumentFactsTests {
+    /// A year comes from the title, else the path, else the first dated one in the (normalised)
+    /// text; full-width digits in the raw title count, as NFKC makes them ASCII in the text.
+    @Test(arguments: [
+        ("２０１９年工作要点", "2021/a.txt", "", 2019),
+        ("x86 ２０１９", "2021/a.txt", "", 2019),
+        ("工作要点", "2021/a.txt", "2018年", 2021),
+        ("工作要点", "misc/a.txt", "见2018年", 2018),
+        ("工作要点", "misc/a.txt", "共2018人", 0),
+        ("12019 年", "misc/a.txt", "", 0),
+    ] as [(String, String, String, Int)])
+    func yearFromTitlePathOrText(title: String, path: String, text: String, year: Int) {
+        #expect(DocumentFacts.year(title: title, path: path, text: Array(text.utf16)) == UInt16(year))
+    }
+}
+
 struct IndexWriterTests {
     /// One file named through different spellings of its path is one document: `add`, `index`,
     /// `rm` and lookups by path all find it, and the index's own folder is never indexed.

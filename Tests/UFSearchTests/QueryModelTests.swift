@@ -11,8 +11,11 @@ import UFTestSupport
 /// three-entry Traditional→Simplified table), cuts it into units (a Han character, a maximal
 /// run of [a-z0-9], any other non-space character), and matches a sequence when the document's
 /// units contain the query's units contiguously. Queries are trees of bare terms, phrases
-/// (which may mix Latin and Han and hold punctuation), implicit AND, OR, `-` and parentheses,
-/// rendered as text in the surface forms the documents use and parsed by the engine.
+/// (which may mix Latin and Han and hold punctuation), `path:`, `year:` and `title:` filters,
+/// implicit AND, OR, `-` and parentheses, rendered as text in the surface forms the documents
+/// use and parsed by the engine. The model takes a title and a year as the README defines them
+/// (the first non-blank line; a year in the title, else the path, else the first dated one in
+/// the text).
 ///
 /// Each seed builds its index from several `add`s with replacements and deletions, so the
 /// matching runs over segments with tombstones. For every query the engine's full answer
@@ -78,30 +81,100 @@ struct QueryModel {
     /// A query tree.
     indirect enum Query {
         case seq([Unit], quoted: Bool)
+        /// `path:TEXT`: the stored path contains the text.
+        case path(String)
+        /// `year:LO..HI` (either end open).
+        case year(Int?, Int?)
+        /// `title:TEXT`: the normalised title contains the normalised text.
+        case title(String)
         case and([Query])
         case or([Query])
         case not(Query)
 
-        /// The model's answer for a document with `units`.
-        func matches(_ units: [Unit]) -> Bool {
+        /// The model's answer for document `d`.
+        func matches(_ d: Doc) -> Bool {
             switch self {
-            case .seq(let s, _): return QueryModel.contains(units, s)
-            case .and(let c): return c.allSatisfy { $0.matches(units) }
-            case .or(let c): return c.contains { $0.matches(units) }
-            case .not(let c): return !c.matches(units)
+            case .seq(let s, _): return QueryModel.contains(d.units, s)
+            case .path(let p): return d.path.contains(p)
+            case .year(let lo, let hi): return d.year != 0 && d.year >= (lo ?? Int.min) && d.year <= (hi ?? Int.max)
+            case .title(let t): return QueryModel.flat(d.title).contains(QueryModel.flat(t))
+            case .and(let c): return c.allSatisfy { $0.matches(d) }
+            case .or(let c): return c.contains { $0.matches(d) }
+            case .not(let c): return !c.matches(d)
             }
         }
     }
 
+    /// What the model knows of a document.
+    struct Doc {
+        let path: String
+        let units: [Unit]
+        let title: String
+        let year: Int
+
+        init(path: String, text: String) {
+            self.path = path
+            units = QueryModel.units(text)
+            // The title: the first line that is not blank, trimmed, cut at 80 characters.
+            let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty } ?? ""
+            title = line.count > 80 ? String(line.prefix(80)) + "…" : line
+            // The year: a 19xx or 20xx standing alone in the title, else in the path, else the
+            // first one in the text followed by 年, -, . or / (full-width digits and marks count,
+            // as NFKC makes them ASCII).
+            let nfkc = { (s: String) in s.precomposedStringWithCompatibilityMapping }
+            year = QueryModel.firstYear(nfkc(title), needsMark: false) ?? QueryModel.firstYear(path, needsMark: false)
+                ?? QueryModel.firstYear(nfkc(text), needsMark: true) ?? 0
+        }
+    }
+
+    /// The first 19xx or 20xx in `s` with no digit either side (and, with `needsMark`, followed by
+    /// 年, -, . or /).
+    static func firstYear(_ s: String, needsMark: Bool) -> Int? {
+        let c = Array(s.unicodeScalars)
+        func isDigit(_ i: Int) -> Bool { i >= 0 && i < c.count && ("0"..."9").contains(c[i]) }
+        var i = 0
+        while i + 4 <= c.count {
+            let y = Int(String(String.UnicodeScalarView(c[i..<i + 4])))
+            if (0..<4).allSatisfy({ isDigit(i + $0) }), let y, (1900...2099).contains(y), !isDigit(i - 1), !isDigit(i + 4),
+               !needsMark || (i + 4 < c.count && "年-./".unicodeScalars.contains(c[i + 4])) {
+                return y
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// A title's text as the title filter compares it: normalised (NFKC, lower case, the
+    /// Traditional table) with whitespace between two Han characters dropped.
+    static func flat(_ s: String) -> String {
+        let folded = s.precomposedStringWithCompatibilityMapping.lowercased().map { traditional[$0] ?? $0 }
+        func isHan(_ c: Character) -> Bool { c.unicodeScalars.first.map { (0x4E00...0x9FFF).contains($0.value) } ?? false }
+        var out = [Character]()
+        var i = 0
+        while i < folded.count {
+            if folded[i].isWhitespace, let last = out.last, isHan(last) {
+                var j = i
+                while j < folded.count && folded[j].isWhitespace { j += 1 }
+                if j < folded.count && isHan(folded[j]) { i = j; continue }
+            }
+            out.append(folded[i])
+            i += 1
+        }
+        return String(out)
+    }
+
     // MARK: Generation
 
-    /// Random surface text of one unit.
+    /// Random surface text of one unit (itself when the tables do not list it, as 年 or 2016).
     static func surface(_ u: Unit, _ rng: inout SplitMix64) -> String {
-        func pick(_ forms: [String]) -> String { forms[Int(rng.next() % UInt64(forms.count))] }
+        func pick(_ forms: [String]?, _ plain: String) -> String {
+            guard let forms else { return plain }
+            return forms[Int(rng.next() % UInt64(forms.count))]
+        }
         switch u {
-        case .han(let c): return pick(han.first { $0.0 == c }!.1)
-        case .word(let w): return pick(words.first { $0.0 == w }!.1)
-        case .punct(let p): return pick(puncts.first { $0.0 == p }!.1)
+        case .han(let c): return pick(han.first { $0.0 == c }?.1, String(c))
+        case .word(let w): return pick(words.first { $0.0 == w }?.1, w)
+        case .punct(let p): return pick(puncts.first { $0.0 == p }?.1, String(p))
         }
     }
 
@@ -131,10 +204,10 @@ struct QueryModel {
     }
 
     /// A random sequence of 1–4 units: mostly a piece of a document, so that queries match.
-    static func sequence(_ docs: [[Unit]], quoted: Bool, _ rng: inout SplitMix64) -> [Unit] {
+    static func sequence(_ docs: [Doc], quoted: Bool, _ rng: inout SplitMix64) -> [Unit] {
         let len = Int(rng.next() % 4) + 1
         var s = [Unit]()
-        let d = docs[Int(rng.next() % UInt64(docs.count))]
+        let d = docs[Int(rng.next() % UInt64(docs.count))].units
         if rng.next() % 10 < 7 && d.count >= len {
             let start = Int(rng.next() % UInt64(d.count - len + 1))
             s = Array(d[start..<start + len])
@@ -156,12 +229,27 @@ struct QueryModel {
     }
 
     /// A random query tree of at most `depth` levels of operators.
-    static func query(_ docs: [[Unit]], depth: Int, _ rng: inout SplitMix64) -> Query {
+    static func query(_ docs: [Doc], depth: Int, _ rng: inout SplitMix64) -> Query {
         let r = depth == 0 ? 0 : rng.next() % 3
         switch r {
         case 0:
-            let quoted = rng.next() % 3 == 0
-            return .seq(sequence(docs, quoted: quoted, &rng), quoted: quoted)
+            switch rng.next() % 12 {
+            case 0: return .path(["2019/", "misc/", "/d1", "e1-", ".txt"][Int(rng.next() % 5)])
+            case 1:
+                let lo = 2017 + Int(rng.next() % 5), hi = lo + Int(rng.next() % 3)
+                return [.year(lo, hi), .year(lo, lo), .year(nil, hi), .year(lo, nil)][Int(rng.next() % 4)]
+            case 2:
+                // Part of some title, or a random pair of Han characters.
+                let t = docs[Int(rng.next() % UInt64(docs.count))].title.filter { !$0.isWhitespace && $0 != "\"" && $0 != "(" && $0 != ")" }
+                if t.count >= 2 && rng.next() % 4 != 0 {
+                    let start = Int(rng.next() % UInt64(t.count - 1)), len = min(Int(rng.next() % 3) + 1, t.count - start)
+                    return .title(String(Array(t)[start..<start + len]))
+                }
+                return .title(String([han[Int(rng.next() % UInt64(han.count))].0, han[Int(rng.next() % UInt64(han.count))].0]))
+            default:
+                let quoted = rng.next() % 3 == 0
+                return .seq(sequence(docs, quoted: quoted, &rng), quoted: quoted)
+            }
         case 1:
             // A conjunction: one positive clause at least, some clauses excluded.
             var c = [query(docs, depth: depth - 1, &rng)]
@@ -189,6 +277,11 @@ struct QueryModel {
                 last = u
             }
             return quoted ? "\"\(text)\"" : text
+        case .path(let p): return "path:" + p
+        case .title(let t): return "title:" + t
+        case .year(let lo, let hi):
+            if let lo, let hi { return lo == hi ? "year:\(lo)" : "year:\(lo)..\(hi)" }
+            return "year:" + (lo.map { "\($0).." } ?? "") + (hi.map { "..\($0)" } ?? "")
         case .and(let c):
             return c.map { child -> String in
                 if case .or = child { return "(" + render(child, &rng) + ")" }
@@ -198,26 +291,32 @@ struct QueryModel {
             return c.map { render($0, &rng) }.joined(separator: " OR ")
         case .not(let c):
             switch c {
-            case .seq: return "-" + render(c, &rng)
-            default: return "-(" + render(c, &rng) + ")"
+            case .and, .or, .not: return "-(" + render(c, &rng) + ")"
+            default: return "-" + render(c, &rng)
             }
         }
     }
 
     // MARK: The test
 
-    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    @Test(arguments: Array(1...8) as [UInt64])
     func randomQueriesMatchTheModel(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
         // A first batch, then three adds (one of which rewrites earlier documents), then removals.
         var texts = [String: String]()
-        let first = (0..<80).map { i in ("d\(i).txt", Self.document(&rng)) }
+        // Folders give some documents a year (when their title names none); some texts start with one.
+        func folder(_ i: Int) -> String { ["2019", "2020", "misc", "2021"][i % 4] }
+        func text() -> String {
+            let y = 2016 + Int(rng.next() % 7)
+            return ["", "", "\(y)年", "首页\n\(y)-", "\(y)"][Int(rng.next() % 5)] + Self.document(&rng)
+        }
+        let first = (0..<80).map { i in ("\(folder(i))/d\(i).txt", text()) }
         for (n, t) in first { texts[n] = t }
         let ix = try TestIndex(first)
         var batches = [[(String, String)]]()
         for b in 0..<3 {
             let batch = (0..<25).map { i in
-                b == 2 && i % 2 == 0 ? ("d\(i * 3).txt", Self.document(&rng)) : ("e\(b)-\(i).txt", Self.document(&rng))
+                b == 2 && i % 2 == 0 ? ("\(folder(i * 3))/d\(i * 3).txt", text()) : ("\(folder(i))/e\(b)-\(i).txt", text())
             }
             for (n, t) in batch { texts[n] = t }
             batches.append(batch)
@@ -228,12 +327,12 @@ struct QueryModel {
         #expect(searcher.snapshot.segments.count > 1)
 
         let names = texts.keys.sorted()
-        let docUnits = names.map { Self.units(texts[$0]!) }
+        let docs = names.map { Doc(path: "docs/" + $0, text: texts[$0]!) }
         var matched = 0
         for _ in 0..<250 {
-            let q = Self.query(docUnits, depth: Int(rng.next() % 3), &rng)
+            let q = Self.query(docs, depth: Int(rng.next() % 3), &rng)
             let text = Self.render(q, &rng)
-            let truth = names.indices.filter { q.matches(docUnits[$0]) }.map { names[$0] }
+            let truth = names.indices.filter { q.matches(docs[$0]) }.map { names[$0] }
             matched += truth.isEmpty ? 0 : 1
 
             var all = SearchOptions()
