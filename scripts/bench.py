@@ -232,7 +232,7 @@ class Equivalence:
     # debian.org, are cut at the punctuation).
     LATIN = re.compile(r"[0-9a-z\u00c0-\u024f]")
 
-    def glued(self, d, inner, outer, beyond, digit):
+    def glued(self, inner, outer):
         """Is the query word's edge character `inner` glued to the document's character `outer`?"""
         return bool(inner and outer and self.LATIN.match(inner) and self.LATIN.match(outer))
 
@@ -242,8 +242,7 @@ class Equivalence:
         while start >= 0:
             end = start + len(w)
             at = lambda k: d[k] if 0 <= k < len(d) else ""
-            if not (self.glued(d, w[0], at(start - 1), at(start - 2), w[0].isdigit()) or
-                    self.glued(d, w[-1], at(end), at(end + 1), w[-1].isdigit())):
+            if not (self.glued(w[0], at(start - 1)) or self.glued(w[-1], at(end))):
                 return True
             start = d.find(w, start + 1)
         return False

@@ -89,31 +89,25 @@ public final class Segmenter {
         let end = Int(word.end)
         var i = Int(word.start)
         var cut = false
-        while i < end {
-            let (c, len) = UTF16Scalar.decode(t, i)
-            if CharClass.isPunctuationOrSymbol(c) { cut = true; break }
-            i += len
-        }
-        guard cut else { out.append(word); return }
-        i = Int(word.start)
-        var runStart = -1
+        var runStart = i
         var letters = false
-        func close(_ at: Int) {
-            if runStart >= 0 { out.append(WordSpan(start: Int32(runStart), end: Int32(at), kind: letters ? .letter : .number)) }
-            runStart = -1
-            letters = false
-        }
         while i < end {
             let (c, len) = UTF16Scalar.decode(t, i)
             if CharClass.isPunctuationOrSymbol(c) {
-                close(i)
-            } else {
-                if runStart < 0 { runStart = i }
-                if !(c >= 0x30 && c <= 0x39) && Unicode.Scalar(c)?.properties.numericType == nil { letters = true }
+                cut = true
+                if runStart < i { out.append(WordSpan(start: Int32(runStart), end: Int32(i), kind: letters ? .letter : .number)) }
+                runStart = i + len
+                letters = false
+            } else if !letters && (c < 0x30 || c > 0x39) && (c < 0x80 || Unicode.Scalar(c)?.properties.numericType == nil) {
+                letters = true
             }
             i += len
         }
-        close(end)
+        if !cut {
+            out.append(word)
+        } else if runStart < end {
+            out.append(WordSpan(start: Int32(runStart), end: Int32(end), kind: letters ? .letter : .number))
+        }
     }
 
     /// Raw segmentation of `text` without collecting words: the ceiling the analyser is

@@ -338,7 +338,7 @@ struct QueryModel {
             var all = SearchOptions()
             all.all = true
             let full = try searcher.search(text, options: all)
-            let got = full.hits.map { String($0.info.path.dropFirst("docs/".count)) }.sorted()
+            let got = TestIndex.names(of: full.hits)
             let missed = Set(truth).subtracting(got).sorted(), extra = Set(got).subtracting(truth).sorted()
             #expect(missed.isEmpty && extra.isEmpty, "seed \(seed): \(text): missed \(missed), extra \(extra)")
             #expect(full.total == truth.count, "seed \(seed): \(text)")

@@ -84,7 +84,12 @@ final class TestIndex {
         var o = SearchOptions()
         o.all = true
         o.loose = loose
-        return try searcher.search(q, options: o).hits.map { String($0.info.path.dropFirst("docs/".count)) }.sorted()
+        return Self.names(of: try searcher.search(q, options: o).hits)
+    }
+
+    /// Names (relative to docs/) of `hits`, sorted.
+    static func names(of hits: [SearchHit]) -> [String] {
+        hits.map { String($0.info.path.dropFirst("docs/".count)) }.sorted()
     }
 }
 
