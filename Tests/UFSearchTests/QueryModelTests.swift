@@ -20,7 +20,8 @@ import UFTestSupport
 /// Each seed builds its index from several `add`s with replacements and deletions, so the
 /// matching runs over segments with tombstones. For every query the engine's full answer
 /// (`all`) must be exactly the model's documents, and a pruned top-10 (count limits 0, 5 and
-/// 1,000; one and two threads) must be the full ranking's first ten.
+/// 1,000; one and two threads) must be the full ranking's first ten. The same runs with
+/// `--loose`, where the model asks the engine for a bare term's ICU words only.
 struct QueryModel {
     /// A query unit, normalised: a Han character, a Latin/number token or a punctuation mark.
     enum Unit: Hashable {
@@ -91,16 +92,21 @@ struct QueryModel {
         case or([Query])
         case not(Query)
 
-        /// The model's answer for document `d`.
-        func matches(_ d: Doc) -> Bool {
+        /// The model's answer for document `d`. With `looseWords` (`--loose`), a bare term of
+        /// several ICU words matches when the document holds each of the words it gives.
+        func matches(_ d: Doc, looseWords: (([Unit]) -> [[Unit]])? = nil) -> Bool {
             switch self {
-            case .seq(let s, _): return QueryModel.contains(d.units, s)
+            case .seq(let s, let quoted):
+                if !quoted, let words = looseWords?(s), words.count > 1 {
+                    return words.allSatisfy { QueryModel.contains(d.units, $0) }
+                }
+                return QueryModel.contains(d.units, s)
             case .path(let p): return d.path.contains(p)
             case .year(let lo, let hi): return d.year != 0 && d.year >= (lo ?? Int.min) && d.year <= (hi ?? Int.max)
             case .title(let t): return QueryModel.flat(d.title).contains(QueryModel.flat(t))
-            case .and(let c): return c.allSatisfy { $0.matches(d) }
-            case .or(let c): return c.contains { $0.matches(d) }
-            case .not(let c): return !c.matches(d)
+            case .and(let c): return c.allSatisfy { $0.matches(d, looseWords: looseWords) }
+            case .or(let c): return c.contains { $0.matches(d, looseWords: looseWords) }
+            case .not(let c): return !c.matches(d, looseWords: looseWords)
             }
         }
     }
@@ -301,6 +307,19 @@ struct QueryModel {
 
     @Test(arguments: Array(1...8) as [UInt64])
     func randomQueriesMatchTheModel(seed: UInt64) throws {
+        try check(seed: seed, loose: false)
+    }
+
+    /// `--loose`: a bare term matches when each of its ICU words occurs somewhere. The words are
+    /// the one thing the model takes from the engine (`SequenceQuery.wordTexts`, ICU's choice);
+    /// whether a document holds each word is the model's own containment test.
+    @Test(arguments: Array(101...104) as [UInt64])
+    func looseQueriesMatchTheModel(seed: UInt64) throws {
+        try check(seed: seed, loose: true)
+    }
+
+    /// Builds a random index for `seed` and compares 250 random queries with the model.
+    func check(seed: UInt64, loose: Bool) throws {
         var rng = SplitMix64(seed: seed)
         // A first batch, then three adds (one of which rewrites earlier documents), then removals.
         var texts = [String: String]()
@@ -328,14 +347,32 @@ struct QueryModel {
 
         let names = texts.keys.sorted()
         let docs = names.map { Doc(path: "docs/" + $0, text: texts[$0]!) }
-        var matched = 0
+        // A bare term's ICU words, each as the model's units (a bare term holds no whitespace, and
+        // its words do not depend on the surface forms, which normalise alike).
+        let compiler = QueryCompiler(analyzer: searcher.analyzer)
+        var wordCache = [[Unit]: [[Unit]]]()
+        let looseWords: (([Unit]) -> [[Unit]])? = loose ? { units in
+            if let w = wordCache[units] { return w }
+            let plain = units.map { u -> String in
+                switch u {
+                case .han(let c), .punct(let c): return String(c)
+                case .word(let w): return w
+                }
+            }.joined()
+            let w = compiler.sequence(plain).wordTexts.map { Self.units($0) }
+            wordCache[units] = w
+            return w
+        } : nil
+        var matched = 0, split = 0
         for _ in 0..<250 {
             let q = Self.query(docs, depth: Int(rng.next() % 3), &rng)
             let text = Self.render(q, &rng)
-            let truth = names.indices.filter { q.matches(docs[$0]) }.map { names[$0] }
+            let truth = names.indices.filter { q.matches(docs[$0], looseWords: looseWords) }.map { names[$0] }
             matched += truth.isEmpty ? 0 : 1
+            if loose && truth != names.indices.filter({ q.matches(docs[$0]) }).map({ names[$0] }) { split += 1 }
 
             var all = SearchOptions()
+            all.loose = loose
             all.all = true
             let full = try searcher.search(text, options: all)
             let got = TestIndex.names(of: full.hits)
@@ -344,6 +381,7 @@ struct QueryModel {
             #expect(full.total == truth.count, "seed \(seed): \(text)")
 
             var top = SearchOptions()
+            top.loose = loose
             top.exactTotal = false
             top.exactCountLimit = [0, 5, 1000][Int(rng.next() % 3)]
             top.threads = Int(rng.next() % 2) + 1
@@ -354,6 +392,8 @@ struct QueryModel {
         }
         // Most queries must find something, or the comparison proves little.
         #expect(matched > 125, "seed \(seed): \(matched) of 250 queries matched")
+        // And loose queries must often answer differently from exact ones, or they test nothing new.
+        if loose { #expect(split > 10, "seed \(seed): \(split) of 250 loose answers differ from the exact ones") }
     }
 
     /// The model itself: units and containment on hand-made cases.
