@@ -1,6 +1,7 @@
 import UFAnalysis
 import UFIndex
 
+/// Where a hit's query terms are, and snippets around them.
 public struct HitDetail: Sendable {
     /// Byte ranges in the original document of every occurrence of the query's positive terms.
     public var matches: [Range<Int>]
