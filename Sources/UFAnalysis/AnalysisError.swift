@@ -7,6 +7,7 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     /// ICU failed to open a service (converter, normaliser, break iterator); the code is ICU's UErrorCode.
     case icu(operation: String, code: Int32)
 
+    /// A one-line message: why the text was refused, or which ICU operation failed and its code.
     public var description: String {
         switch self {
         case .binary(let reason): return "not text: \(reason)"

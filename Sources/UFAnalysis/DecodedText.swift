@@ -12,6 +12,7 @@ public enum SourceEncoding: UInt8, Sendable, CustomStringConvertible {
     /// GB18030 (a superset of GBK and GB2312), decoded through ICU's converter.
     case gb18030 = 1
 
+    /// The encoding's usual name: `utf-8` or `gb18030`.
     public var description: String { self == .utf8 ? "utf-8" : "gb18030" }
 }
 

@@ -9,6 +9,7 @@ public enum WordKind: UInt8, Sendable, CustomStringConvertible {
     /// A number.
     case number = 2
 
+    /// The kind's name as `ufsearch analyze` prints it.
     public var description: String {
         switch self {
         case .han: return "han"
