@@ -34,7 +34,6 @@
 // empty files) get a block of their own, 0 bytes long.
 
 import CZstd
-import Foundation
 
 /// Uncompressed bytes gathered before a store block is compressed.
 let storeBlockTarget = 8 << 10

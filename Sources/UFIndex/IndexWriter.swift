@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
 import UFAnalysis
 
 /// Settings of an index writer.
@@ -299,7 +300,7 @@ public final class IndexWriter {
 
     private func indexFiles(_ jobs: [FoundFile], existing: [String: Existing]) throws -> IndexResult {
         guard !jobs.isEmpty else { return IndexResult() }
-        let lock = NSLock()
+        let lock = Lock()
         var next = 0
         var result = IndexResult()
         var firstError: Error?

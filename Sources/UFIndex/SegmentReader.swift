@@ -1,4 +1,3 @@
-import Foundation
 
 /// One open segment: its files mapped, nothing read beyond their footers and trailers, so
 /// opening costs the same whatever the segment's size.

@@ -1,12 +1,11 @@
 import CZstd
-import Foundation
 
 /// The zstd state a store reader needs: one digested dictionary per dictionary (made on first
 /// use, referencing the mapped bytes) and a pool of decompression contexts with their output
 /// buffers, so that concurrent readers (the server) do not wait for each other and a document
 /// costs no allocation. Freed with the segment reader.
 final class StoreDecoder: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var ddicts: [OpaquePointer?]
     private var contexts: [Context] = []
 

@@ -358,6 +358,19 @@ public enum Sys {
     /// The calling process's id (used to name temporary files).
     public static var processID: Int32 { getpid() }
 
+    /// Writes `text` to standard error (file descriptor 2), all of it unless the descriptor
+    /// fails; a failure is ignored (there is nowhere left to report it).
+    public static func writeStandardError(_ text: String) {
+        var done = 0
+        Array(text.utf8).withUnsafeBytes { b in
+            while done < b.count {
+                let n = retrying { c_write(2, b.baseAddress! + done, b.count - done) }
+                if n <= 0 { return }
+                done += n
+            }
+        }
+    }
+
     /// The value of environment variable `name`, if set.
     public static func environment(_ name: String) -> String? {
         c_getenv(name).map { String(cString: $0) }

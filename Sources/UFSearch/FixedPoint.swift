@@ -1,9 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Decimal text of a number with a fixed number of fraction digits, exactly as C's `%.Nf`
 /// (`String(format: "%.2f", x)`) writes it: the exact binary value, rounded half to even.
-/// The CLI prints every hit's score this way: `String(format:)` starts CoreFoundation and
-/// looks up `CVarArg` conformances at run time, about 0.3 ms of a one-query process.
+/// The CLI and the server print scores and timings this way: the binary does not link
+/// Foundation (and so has no `String(format:)`), and formatting here costs no C call.
 public enum FixedPoint {
-    /// `x` with `digits` fraction digits, or nil (format it with `String(format:)` then) when
+    /// `x` with `digits` fraction digits, or nil (``text(_:digits:)`` formats it then) when
     /// `digits` is not in 0...4, or `x` is not finite or not below 2^49 in magnitude.
     public static func format(_ x: Double, digits: Int) -> String? {
         guard digits >= 0 && digits <= 4, x.isFinite, x.magnitude < 0x1p49 else { return nil }
@@ -44,5 +50,19 @@ public enum FixedPoint {
             text += "." + frac
         }
         return x.sign == .minus ? "-" + text : text
+    }
+
+    /// `x` with `digits` fraction digits (0...17), as C's `%.Nf`; `nan`, `inf` or `-inf` when it
+    /// is not finite. Numbers ``format(_:digits:)`` does not take go through C's `vsnprintf`.
+    public static func text(_ x: Double, digits: Int) -> String {
+        if let s = format(x, digits: digits) { return s }
+        guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
+        let d = min(max(digits, 0), 17)
+        // At most 309 integer digits, a sign, a point and 17 fraction digits.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buf in
+            let n = withVaList([x]) { vsnprintf(buf.baseAddress!, buf.count, "%.\(d)f", $0) }
+            guard n > 0 else { return String(x) }
+            return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress!, count: min(Int(n), buf.count - 1)), as: UTF8.self)
+        }
     }
 }

@@ -1,6 +1,5 @@
 import Collections
 import Dispatch
-import Foundation
 import Synchronization
 import UFIndex
 
@@ -125,7 +124,7 @@ extension Searcher {
         /// The units of work: a segment, or with several threads a large segment's part
         /// (local documents `lo ..< hi`).
         let units: [(segment: Int, lo: Int32, hi: Int32)]
-        private let condition = NSCondition()
+        private let condition = Condition()
         private var active = 0
         /// Each thread's result (nil: it took no segment); slot 0 is the searching thread's.
         let results: UnsafeMutableBufferPointer<Result<SliceResult, Error>?>

@@ -15,7 +15,11 @@
 // Statistics are global over all segments (df sums live documents across segments), so a
 // document's score does not depend on the segment layout. Ties break on the global doc id.
 
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// BM25 constants and boost weights.
 public enum Scoring {

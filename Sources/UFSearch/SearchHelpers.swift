@@ -1,6 +1,6 @@
 import Dispatch
-import Foundation
 import Synchronization
+import UFIndex
 
 /// The threads that help top-k searches (`SearchOptions.threads`). After each job, and when it
 /// starts, a helper spins for a short while before it parks, so a search that soon follows
@@ -66,9 +66,7 @@ final class SearchHelpers: @unchecked Sendable {
         let ticket = h.ticket
         publish(h)
         if !h.started.exchange(true, ordering: .relaxed) {
-            let t = Thread { h.loop() }
-            t.name = "ufsearch-helper-\(i)"
-            t.start()
+            DetachedThread.start(name: "ufs-helper-\(i)") { h.loop() }
         }
         return ticket
     }

@@ -1,9 +1,9 @@
-import Foundation
+import UFIndex
 import NIOCore
 
 /// The open connections of a server, bounded in number; safe to use from any thread.
 final class ConnectionRegistry: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var channels: [ObjectIdentifier: any Channel] = [:]
     private let limit: Int
 

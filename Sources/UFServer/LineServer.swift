@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOExtras
 import NIOPosix
@@ -36,7 +36,7 @@ public final class LineServer: @unchecked Sendable {
 
     private let config: ServerConfig
     private let backend: any ServerBackend
-    private let lock = NSLock()
+    private let lock = Lock()
     private var state = State.idle
     private var address: (host: String, port: Int)?
     private var signalSources: [any DispatchSourceSignal] = []

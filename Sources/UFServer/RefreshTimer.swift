@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import UFIndex
 
 /// Calls ``ServerBackend/refresh()`` at a fixed interval on a private serial queue (never on an event loop, never two
 /// at once). The first error of a run of failures is written to stderr; the others are ignored.
@@ -43,7 +43,7 @@ final class RefreshTimer: @unchecked Sendable {
             if !failing {
                 failing = true
                 let message = ResponseEncoder.singleLine(String(describing: error))
-                FileHandle.standardError.write(Data("ufsearch server: index refresh failed: \(message)\n".utf8))
+                Sys.writeStandardError("ufsearch server: index refresh failed: \(message)\n")
             }
         }
     }

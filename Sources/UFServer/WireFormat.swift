@@ -1,4 +1,5 @@
-import Foundation
+import UFIndex
+import UFSearch
 
 /// Field-level formatting of the protocol: TSV escaping, JSON strings and numbers, hit lines, document text lines.
 public enum WireFormat {
@@ -96,8 +97,7 @@ public enum WireFormat {
 
     /// `d` with exactly 4 decimals (`nan`, `inf`, `-inf` when not finite).
     static func fixed4(_ d: Double) -> String {
-        guard d.isFinite else { return d.isNaN ? "nan" : (d < 0 ? "-inf" : "inf") }
-        return String(format: "%.4f", d)
+        FixedPoint.text(d, digits: 4)
     }
 
     /// `rank \t score \t path \t title \t snippet`, fields escaped.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import UFAnalysis
 
 /// `ufsearch analyze`: shows how a text is decoded, normalised and segmented.
@@ -55,8 +54,8 @@ struct AnalyzeCommand: ParsableCommand {
             Output.line("pos\tkind\ttoken\tbytes\toriginal")
             for t in tokens {
                 // The original may span a line break (dropped between Han characters): escape it.
-                let orig = original(source, t, analysis.encoding).replacingOccurrences(of: "\r", with: "\\r")
-                    .replacingOccurrences(of: "\n", with: "\\n")
+                let orig = original(source, t, analysis.encoding).unicodeScalars
+                    .map { $0 == "\r" ? "\\r" : $0 == "\n" ? "\\n" : String($0) }.joined()
                 Output.line("\(t.position)\t\(t.kind)\t\(t.text)\t\(t.start)..\(t.end)\t\(orig)")
             }
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Dispatch
 import UFIndex
 import UFSearch
 
@@ -167,7 +167,7 @@ struct QuerySettings {
             if json {
                 Output.line(HitJSON.line(h, detail: d, query: nil))
             } else {
-                let score = FixedPoint.format(h.score, digits: 2) ?? String(format: "%.2f", h.score)
+                let score = FixedPoint.text(h.score, digits: 2)
                 Output.line("\(h.rank). \(h.info.title.isEmpty ? "(untitled)" : h.info.title)  [\(score)]")
                 Output.line("   \(h.info.path)")
                 for s in d.snippets { Output.line("   " + Colorizer.render(s, color: useColor)) }
@@ -200,7 +200,7 @@ struct QuerySettings {
         for raw in Output.readStdin().split(separator: 0x0A, omittingEmptySubsequences: true) {
             let line = raw.last == 0x0D ? raw.dropLast() : raw[...]
             let q = String(decoding: line, as: UTF8.self)
-            if q.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if q.unicodeScalars.allSatisfy({ $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }) { continue }
             do {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let r = try searcher.search(q, options: options)
@@ -208,7 +208,7 @@ struct QuerySettings {
                 if timings {
                     var pairs = [("query", JSONText.quote(q)), ("total", String(r.total))]
                     if !r.totalIsExact { pairs.append(("total_exact", "false")) }
-                    pairs.append(("ms", String(format: "%.4f", ms)))
+                    pairs.append(("ms", FixedPoint.text(ms, digits: 4)))
                     Output.line(JSONText.object(pairs))
                 } else if count || r.hits.isEmpty {
                     Output.line(JSONText.object([("query", JSONText.quote(q)), ("total", String(r.total))]))
@@ -241,23 +241,23 @@ enum HitJSON {
             ("id", String(h.id)),
             ("path", JSONText.quote(h.info.path)),
             ("title", JSONText.quote(h.info.title)),
-            ("score", String(format: "%.4f", h.score)),
+            ("score", FixedPoint.text(h.score, digits: 4)),
             ("snippet", JSONText.quote(d.plainSnippet)),
             ("matches", "[" + d.matches.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]"),
         ]
         if let e = h.explanation {
             pairs.append(("explain", "[" + e.terms.map { t in
                 JSONText.object([("term", JSONText.quote(t.term)), ("kind", JSONText.quote(t.kind)), ("tf", String(t.tf)),
-                                 ("df", String(t.df)), ("idf", String(format: "%.4f", t.idf)), ("score", String(format: "%.4f", t.score))])
+                                 ("df", String(t.df)), ("idf", FixedPoint.text(t.idf, digits: 4)), ("score", FixedPoint.text(t.score, digits: 4))])
             }.joined(separator: ",") + "]"))
         }
         return JSONText.object(pairs)
     }
 
     static func explainLines(_ e: Explanation) -> [String] {
-        var out = [String(format: "dl=%d avgdl=%.1f N=%d", e.dl, e.avgdl, e.n)]
+        var out = ["dl=\(e.dl) avgdl=\(FixedPoint.text(e.avgdl, digits: 1)) N=\(e.n)"]
         for t in e.terms {
-            out.append(String(format: "%@ %@: tf=%d df=%d idf=%.4f → %.4f", t.kind, t.term, t.tf, t.df, t.idf, t.score))
+            out.append("\(t.kind) \(t.term): tf=\(t.tf) df=\(t.df) idf=\(FixedPoint.text(t.idf, digits: 4)) → \(FixedPoint.text(t.score, digits: 4))")
         }
         return out
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import UFAnalysis
 import UFIndex
 import UFSearch
@@ -36,7 +35,7 @@ func statsPairs(_ s: IndexSnapshot) -> [(String, String)] {
         ("deleted", String(s.manifest.segments.reduce(0) { $0 + Int($1.deletedCount) })),
         ("segments", String(s.segments.count)),
         ("terms", String(terms)),
-        ("avgdl", String(format: "%.1f", s.averageLength)),
+        ("avgdl", FixedPoint.text(s.averageLength, digits: 1)),
     ]
     var total: UInt64 = 0
     for k in FileKind.allCases where k != .manifest {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import UFAnalysis
 import UFIndex
 import UFSearch
@@ -38,8 +38,8 @@ struct ServeCommand: ParsableCommand {
             config.workerThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
             let server = LineServer(config: config, backend: backend)
             let (h, p) = try server.start()
-            print("listening on \(LineServer.describe(host: h, port: p))")
-            fflush(stdout)
+            Output.line("listening on \(LineServer.describe(host: h, port: p))")
+            Output.flush()
             server.installSignalHandlers()
             try server.run()
         }
@@ -57,7 +57,7 @@ struct BadQuery: ServerReportableError {
 /// process commits; each request uses the snapshot current when it starts.
 final class SearchBackend: ServerBackend, @unchecked Sendable {
     private let path: String
-    private let lock = NSLock()
+    private let lock = Lock()
     private var snapshot: IndexSnapshot
     private var analyzers: [Analyzer] = []
 

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import UFIndex
+import UFSearch
 
 /// Options shared by the commands that write to the index.
 struct WriterOptions: ParsableArguments {
@@ -43,7 +44,7 @@ func summaryLine(_ s: ChangeSummary, seconds: Double) -> String {
     let rate = seconds > 0 ? mb / seconds : 0
     let gen = s.committed ? "committed generation \(s.generation)" : "nothing to commit (generation \(s.generation))"
     return "added \(s.added), replaced \(s.replaced), removed \(s.removed), unchanged \(s.unchanged), skipped \(s.skipped); "
-        + String(format: "%.1f MB in %.2f s (%.1f MB/s); ", mb, seconds, rate) + gen
+        + "\(FixedPoint.text(mb, digits: 1)) MB in \(FixedPoint.text(seconds, digits: 2)) s (\(FixedPoint.text(rate, digits: 1)) MB/s); " + gen
 }
 
 struct IndexCommand: ParsableCommand {
@@ -181,13 +182,12 @@ enum ProgressBar {
             let width = 30
             let filled = Int(frac * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            let line = String(format: "\r[%@] %d/%d files  %.1f MB/s  ETA %.0fs ", bar, p.filesDone, p.filesTotal, rate, eta)
-            FileHandle.standardError.write(line.data(using: .utf8)!)
+            Sys.writeStandardError("\r[\(bar)] \(p.filesDone)/\(p.filesTotal) files  \(FixedPoint.text(rate, digits: 1)) MB/s  ETA \(FixedPoint.text(eta, digits: 0))s ")
             shown = true
         }
     }
 
     static func clear() {
-        if shown { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!); shown = false }
+        if shown { Sys.writeStandardError("\r\u{1B}[K"); shown = false }
     }
 }

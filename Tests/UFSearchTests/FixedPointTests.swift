@@ -26,4 +26,21 @@ struct FixedPointTests {
         #expect(FixedPoint.format(.nan, digits: 2) == nil)
         #expect(FixedPoint.format(1e20, digits: 2) == nil)
     }
+
+    /// `text` covers what `format` declines (large magnitudes, more digits, non-finite values) as
+    /// printf does, and is `format` where that answers.
+    @Test func textCoversEveryNumber() {
+        let values: [Double] = [0, 1.5, -2.675, 5.325, 1e20, -1e20, 0x1p49, 0x1p49 + 1, 1.7976931348623157e308,
+                                -1.7976931348623157e308, 123456789012345.678, 1e-300, 3.14159265358979]
+        for x in values {
+            for d in 0 ... 17 {
+                #expect(FixedPoint.text(x, digits: d) == String(format: "%.\(d)f", x), "\(x) \(d)")
+            }
+        }
+        #expect(FixedPoint.text(.nan, digits: 4) == "nan")
+        #expect(FixedPoint.text(.infinity, digits: 1) == "inf")
+        #expect(FixedPoint.text(-.infinity, digits: 0) == "-inf")
+        #expect(FixedPoint.text(2.5, digits: 0) == "2")
+        #expect(FixedPoint.text(-0.0, digits: 2) == "-0.00")
+    }
 }
