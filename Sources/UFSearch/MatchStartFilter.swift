@@ -26,18 +26,15 @@ struct MatchStartFilter {
     /// that is a basic Han character too (else nil: the first one alone is looked for).
     let sequences: [(first: [UInt32], second: [UInt32]?)]
 
-    /// Simplified character → the Traditional forms that the table maps to it.
-    private static let traditionalForms: [UInt32: [UInt32]] = {
-        var m = [UInt32: [UInt32]]()
-        for (from, to) in Normalizer.traditionalPairs { m[to, default: []].append(from) }
-        return m
-    }()
-
     private static func isBasicHan(_ c: UInt32) -> Bool { (0x4E00...0x9FFF).contains(c) }
 
-    /// `c` and its Traditional forms in the BMP, packed.
+    /// `c` and the Traditional forms in the BMP that the table maps to it, packed. A scan of
+    /// the table's pairs (a few microseconds for a query's first characters), not a reverse map
+    /// built for every character: a one-query process would spend 0.3 ms building one.
     private static func forms(_ c: UInt32) -> [UInt32] {
-        [packed(c)] + (traditionalForms[c] ?? []).filter { $0 < 0x10000 }.map(packed)
+        var out = [packed(c)]
+        for (from, to) in Normalizer.traditionalPairs where to == c && from < 0x10000 { out.append(packed(from)) }
+        return out
     }
 
     /// A filter for sequences whose normalised units start with the keys `prefixes` (the first

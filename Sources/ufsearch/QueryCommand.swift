@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import UFAnalysis
 import UFIndex
 import UFSearch
 
@@ -136,6 +137,10 @@ struct QuerySettings {
 
     func run() throws {
         let matched: Bool = try reportingErrors {
+            // ICU's engine for Han words is built on the other core meanwhile.
+            if query.contains(where: { $0.unicodeScalars.contains { CharClass.isHan($0.value) } }) {
+                DetachedThread.start(name: "ufs-icu-warmup") { Segmenter.prepareHanEngine() }
+            }
             let snapshot = try IndexSnapshot.open(indexPath)
             let searcher = try Searcher(snapshot: snapshot)
             // The process ends after this command: unmapping the segments and freeing ICU's
