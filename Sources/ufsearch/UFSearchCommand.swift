@@ -1,4 +1,5 @@
 import ArgumentParser
+import UFAnalysis
 import UFIndex
 #if canImport(Glibc)
 import Glibc
@@ -20,9 +21,15 @@ struct UFSearchCommand: ParsableCommand {
           ufsearch query --json '统战 year:2019..2021'
           ufsearch analyze 宗教中國化
         """,
+        version: "ufsearch \(UFSearchCommand.version) (ICU \(Segmenter.icuVersion))",
         subcommands: [IndexCommand.self, AddCommand.self, RemoveCommand.self, QueryCommand.self, ShowCommand.self,
                       AnalyzeCommand.self, StatsCommand.self, CheckCommand.self, MergeCommand.self, ServeCommand.self]
     )
+}
+
+extension UFSearchCommand {
+    /// This release of ufsearch (`ufsearch --version` prints it with the ICU it links).
+    static let version = "0.1.0"
 }
 
 /// An error the CLI reports as one line on stderr with its exit code.

@@ -29,6 +29,20 @@ struct SemanticTests {
         return (r.lines, r.code)
     }
 
+    /// Every command's `--help` shows examples of that command, and `--version` answers.
+    @Test func helpHasExamplesAndVersionAnswers() throws {
+        let commands = ["index", "add", "rm", "query", "show", "analyze", "stats", "check", "merge", "serve"]
+        for c in [nil] + commands.map(Optional.some) {
+            let r = try Fixture.shared().run((c.map { [$0] } ?? []) + ["--help"])
+            #expect(r.code == 0, "\(c ?? "ufsearch") --help")
+            #expect(r.lines.contains("Examples:"), "\(c ?? "ufsearch") --help has examples")
+            #expect(r.lines.contains { $0.hasPrefix("  ufsearch \(c ?? "")") }, "\(c ?? "ufsearch") --help shows the command")
+        }
+        let v = try Fixture.shared().run(["--version"])
+        #expect(v.code == 0)
+        #expect(v.lines.count == 1 && v.lines[0].hasPrefix("ufsearch ") && v.lines[0].contains("ICU "), "\(v.lines)")
+    }
+
     @Test func latinWordsMatchWholeTokensCaseInsensitively() throws {
         #expect(try files("debian").paths == [Doc.debian])
         #expect(try files("DEBIAN").paths == [Doc.debian])
