@@ -1,5 +1,5 @@
-import FoundationEssentials
 import Dispatch
+import FoundationEssentials
 import UFAnalysis
 
 /// Settings of an index writer.

@@ -1,5 +1,5 @@
-import UFIndex
 import NIOCore
+import UFIndex
 
 /// The open connections of a server, bounded in number; safe to use from any thread.
 final class ConnectionRegistry: @unchecked Sendable {
