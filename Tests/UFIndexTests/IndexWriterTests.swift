@@ -37,6 +37,16 @@ struct Fixture {
         return try snap.segments[si].original(l)
     }
 
+    /// Writes the documents `(name, text)` and adds each in a commit of its own, in order (one
+    /// segment each); returns the summaries of the adds.
+    @discardableResult
+    func addEachAlone(_ docs: [(String, String)]) throws -> [ChangeSummary] {
+        try docs.map { name, text in
+            write(name, text)
+            return try IndexWriter(path: index).add(paths: [corpus + "/" + name])
+        }
+    }
+
     /// Runs `body` on the index as it is and again after a forced merge (which must commit),
     /// each time after checking the whole index.
     func beforeAndAfterMerge(_ body: (_ snap: IndexSnapshot, _ merged: Bool) throws -> Void) throws {
@@ -296,10 +306,7 @@ struct IndexWriterTests {
     @Test func anEmptyFileAloneMakesAGoodSegment() throws {
         try withTempDir { dir in
             let f = Fixture(dir)
-            f.write("a.txt", "宗教中国化")
-            f.write("empty.txt", "")
-            _ = try IndexWriter(path: f.index).add(paths: [f.corpus + "/a.txt"])
-            #expect(try IndexWriter(path: f.index).add(paths: [f.corpus + "/empty.txt"]).added == 1)
+            #expect(try f.addEachAlone([("a.txt", "宗教中国化"), ("empty.txt", "")]).map(\.added) == [1, 1])
             try f.beforeAndAfterMerge { (snap: IndexSnapshot, merged: Bool) throws in
                 #expect(snap.segments.count == (merged ? 1 : 2))
                 #expect(try f.original(snap, f.corpus + "/empty.txt") == [])

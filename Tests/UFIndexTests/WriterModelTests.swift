@@ -102,10 +102,7 @@ struct WriterModelTests {
     @Test func positionsOfOneUnitDocumentsReadBackAndMerge() throws {
         try withTempDir { dir in
             let f = Fixture(dir)
-            f.write("a.txt", "hello")
-            f.write("b.txt", "宗教中国化 hello world")
-            _ = try IndexWriter(path: f.index).add(paths: [f.corpus + "/a.txt"])
-            _ = try IndexWriter(path: f.index).add(paths: [f.corpus + "/b.txt"])
+            try f.addEachAlone([("a.txt", "hello"), ("b.txt", "宗教中国化 hello world")])
             try f.beforeAndAfterMerge { (snap: IndexSnapshot, merged: Bool) throws in
                 var found = [String: [UInt32]]()
                 for seg in snap.segments {
