@@ -38,6 +38,17 @@ func makeWriter(_ loc: IndexLocation, _ w: WriterOptions) throws -> IndexWriter 
     return writer
 }
 
+/// Opens a writer (``makeWriter(_:_:)``), runs `change` with it, and prints the summary line
+/// after the progress bar; returns the summary.
+@discardableResult
+func runWrite(_ loc: IndexLocation, _ w: WriterOptions, _ change: (IndexWriter) throws -> ChangeSummary) throws -> ChangeSummary {
+    let t0 = Date()
+    let s = try change(try makeWriter(loc, w))
+    ProgressBar.clear()
+    print(summaryLine(s, seconds: Date().timeIntervalSince(t0)))
+    return s
+}
+
 /// The one-line summary printed after a write.
 func summaryLine(_ s: ChangeSummary, seconds: Double) -> String {
     let mb = Double(s.bytesIndexed) / 1e6
@@ -72,11 +83,7 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let t0 = Date()
-            let w = try makeWriter(location, writerOptions)
-            let s = rebuild ? try w.rebuild(roots: paths) : try w.sync(roots: paths)
-            ProgressBar.clear()
-            print(summaryLine(s, seconds: Date().timeIntervalSince(t0)))
+            try runWrite(location, writerOptions) { w in rebuild ? try w.rebuild(roots: paths) : try w.sync(roots: paths) }
         }
     }
 }
@@ -99,11 +106,7 @@ struct AddCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let t0 = Date()
-            let w = try makeWriter(location, writerOptions)
-            let s = try w.add(paths: files)
-            ProgressBar.clear()
-            print(summaryLine(s, seconds: Date().timeIntervalSince(t0)))
+            try runWrite(location, writerOptions) { try $0.add(paths: files) }
         }
     }
 }
@@ -128,10 +131,7 @@ struct RemoveCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let t0 = Date()
-            let w = try makeWriter(location, writerOptions)
-            let s = try w.remove(paths: paths)
-            print(summaryLine(s, seconds: Date().timeIntervalSince(t0)))
+            let s = try runWrite(location, writerOptions) { try $0.remove(paths: paths) }
             if s.removed == 0 {
                 Output.flush()
                 Output.errorLine("no indexed document under \(paths.joined(separator: ", "))")
@@ -156,10 +156,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let t0 = Date()
-            let w = try makeWriter(location, writerOptions)
-            let s = try w.forceMerge()
-            print(summaryLine(s, seconds: Date().timeIntervalSince(t0)))
+            try runWrite(location, writerOptions) { try $0.forceMerge() }
         }
     }
 }
