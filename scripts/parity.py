@@ -139,17 +139,23 @@ def load(corpus):
     return docs, bad
 
 
+def random_matches(docs, pattern, rng, tries, done):
+    """Up to `tries` times, while `done()` is false: a random document, and when `pattern` matches in it, one of
+    its matches at random (yielded). The random draws come in peers.py's order, so that callers sample what it
+    samples: the document, then the match."""
+    for _ in range(tries):
+        if done():
+            return
+        _, t = rng.choice(docs)
+        ms = pattern.findall(t)
+        if ms:
+            yield rng.choice(ms)
+
+
 def sample_queries(docs, n, rng):
     """peers.py's sampler (without repeats): n distinct substrings of 2-6 Han characters (U+4E00-9FFF) of the raw texts."""
     qs, seen = [], set()
-    tries = 0
-    while len(qs) < n and tries < n * 200:
-        tries += 1
-        _, t = rng.choice(docs)
-        runs = SAMPLE_RUN_RE.findall(t)
-        if not runs:
-            continue
-        run = rng.choice(runs)
+    for run in random_matches(docs, SAMPLE_RUN_RE, rng, n * 200, lambda: len(qs) >= n):
         L = rng.choice([2, 2, 3, 4, 4, 5, 6])
         if len(run) < L:
             continue
@@ -222,14 +228,8 @@ def and_queries(sampled, n, rng):
 def punct_queries(docs, n, rng):
     """Raw substrings of 4-10 characters with Han and punctuation (no letters, digits or whitespace)."""
     pat = re.compile("[" + HAN_CLASS + "]+[\u3001-\u3003\u3008-\u3011\uff01-\uff0f\uff1a-\uff1f\u2014\u2026\u201c\u201d\u00b7]+[" + HAN_CLASS + "]+")
-    out, tries = [], 0
-    while len(out) < n and tries < n * 100:
-        tries += 1
-        _, t = rng.choice(docs)
-        ms = pat.findall(t)
-        if not ms:
-            continue
-        m = rng.choice(ms)
+    out = []
+    for m in random_matches(docs, pat, rng, n * 100, lambda: len(out) >= n):
         L = min(len(m), rng.randint(4, 10))
         i = rng.randrange(0, len(m) - L + 1)
         q = m[i:i + L]
