@@ -358,17 +358,10 @@ public enum Sys {
     /// The calling process's id (used to name temporary files).
     public static var processID: Int32 { getpid() }
 
-    /// Writes `text` to standard error (file descriptor 2), all of it unless the descriptor
-    /// fails; a failure is ignored (there is nowhere left to report it).
+    /// Writes `text` to standard error (file descriptor 2) with ``writeAll(_:_:path:)``; a
+    /// failure is ignored (there is nowhere left to report it).
     public static func writeStandardError(_ text: String) {
-        var done = 0
-        Array(text.utf8).withUnsafeBytes { b in
-            while done < b.count {
-                let n = retrying { c_write(2, b.baseAddress! + done, b.count - done) }
-                if n <= 0 { return }
-                done += n
-            }
-        }
+        try? writeAll(2, Array(text.utf8), path: "standard error")
     }
 
     /// The value of environment variable `name`, if set.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import UFIndex
 
 /// Buffered stdout and one-line stderr messages for the CLI.
 enum Output {
@@ -21,19 +22,14 @@ enum Output {
 
     /// Writes buffered stdout.
     static func flush() {
-        var off = 0
-        while off < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + off, $0.count - off) }
-            if n <= 0 { if errno == EINTR { continue }; break }
-            off += n
-        }
+        // A failing stdout (a closed pipe) is not reported: the output has nowhere to go.
+        try? Sys.writeAll(1, buffer, path: "standard output")
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Prints `ufsearch: message` on stderr.
     static func errorLine(_ message: String) {
-        let s = "ufsearch: " + message.replacingNewlines() + "\n"
-        _ = s.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress!, $0.count - 1) }
+        Sys.writeStandardError("ufsearch: " + message.replacingNewlines() + "\n")
     }
 
     /// True when stdout is a terminal.
