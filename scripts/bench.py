@@ -332,6 +332,76 @@ def run_peers(kit, corpus, work, sample, systems, size):
     return rep
 
 
+def tantivy_jieba_per_query(peers, pw, docs, queries, truths):
+    """Tantivy + jieba query by query, on the index peers.py left in PW/tantivy-jieba: per query the best of 3
+    times of a top-10 search, its hit count and whether its hits are exactly the truth. peers.py reports only its
+    p50/p99 and totals; this splits them by exactness. The query is built as peers.py's run_system builds it
+    (jieba words of each normalised word, word characters only, as a phrase; phrases joined by AND). None when
+    the index or the packages are missing."""
+    path = os.path.join(pw, "tantivy-jieba")
+    try:
+        import rjieba, tantivy
+    except ImportError:
+        return None
+    if not os.path.isdir(path):
+        return None
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=True, indexed=True)
+    sb.add_text_field("body", stored=False, tokenizer_name="default", index_option="position")
+    ix = tantivy.Index(sb.build(), path=path)
+    ix.reload()
+    s = ix.searcher()
+    out = []
+    for q, truth in zip(queries, truths):
+        parts = []
+        for word in q.split():
+            toks = [x for x in rjieba.cut(peers.norm(word)) if x.strip() and re.search(r"\w", x)]
+            if toks:
+                parts.append('"' + " ".join(toks) + '"')
+        try:
+            query = ix.parse_query(" AND ".join(parts), ["body"])
+        except Exception:
+            out.append(None)
+            continue
+        dt, _ = peers.timeit(lambda: s.search(query, 10).hits)
+        hits = {s.doc(addr)["id"][0] for _, addr in s.search(query, len(docs)).hits}
+        out.append({"ms": dt * 1e3, "returned": len(hits), "exact": hits == truth})
+    return out
+
+
+def exactness_split(ours_ms, theirs):
+    """p50/p99 of ufsearch and of Tantivy + jieba over the queries Tantivy + jieba answers exactly, over those it
+    answers wrongly, and over those it answers with no hits at all (with truth documents to find)."""
+    groups = {"exact": lambda t: t["exact"], "wrong": lambda t: not t["exact"],
+              "wrong_empty": lambda t: not t["exact"] and t["returned"] == 0}
+    split = {}
+    for name, pick in groups.items():
+        pairs = [(o, t["ms"]) for o, t in zip(ours_ms, theirs) if o is not None and t is not None and pick(t)]
+        split[name] = {"queries": len(pairs),
+                       "ufsearch_p50_ms": pct([o for o, _ in pairs], .5), "ufsearch_p99_ms": pct([o for o, _ in pairs], .99),
+                       "tantivy_p50_ms": pct([t for _, t in pairs], .5), "tantivy_p99_ms": pct([t for _, t in pairs], .99)}
+    timed = [t["ms"] for t in theirs if t is not None]
+    split["all_tantivy_p50_ms"] = pct(timed, .5)
+    return split
+
+
+def exactness_split_text(split):
+    """The report's note on the split (empty without one)."""
+    if not split:
+        return ""
+    def group(name, what):
+        g = split[name]
+        if not g["queries"]:
+            return f"{what}: none"
+        return (f"{what} ({g['queries']}): ufsearch p50 {f_ms(g['ufsearch_p50_ms'])}, p99 {f_ms(g['ufsearch_p99_ms'])}; "
+                f"Tantivy + jieba p50 {f_ms(g['tantivy_p50_ms'])}, p99 {f_ms(g['tantivy_p99_ms'])}")
+    return ("- p50/p99 split by Tantivy + jieba's exactness (its index reopened after peers.py, each query built as "
+            f"peers.py builds it, best of 3; its p50 over all queries this time: {f_ms(split['all_tantivy_p50_ms'])}): "
+            + "; ".join([group("exact", "on the queries it answers exactly"),
+                         group("wrong", "on those it answers wrongly"),
+                         group("wrong_empty", "of which with no hits at all")]) + ".")
+
+
 # ---------------------------------------------------------------- report
 
 def f_ms(x):
@@ -576,6 +646,12 @@ def main():
         if pr["queries"] != len(queries) or pr["docs"] != len(docs):
             raise SystemExit(f"bench: peers.py saw {pr['docs']} docs / {pr['queries']} queries, we {len(docs)} / {len(queries)}")
         report["peers"] = pr
+        if "tantivy-jieba" in pr.get("systems", {}):
+            log("Tantivy + jieba query by query (its index from peers.py), split by its exactness")
+            theirs = tantivy_jieba_per_query(peers, os.path.join(args.work, f"peers-{args.size}"), docs, queries, truths)
+            if theirs is not None:
+                report["tantivy_jieba_per_query"] = theirs
+                report["exactness_split"] = exactness_split(u["latency"]["per_query_ms"], theirs)
         # Index again, after the peers: the machine is shared, and a ratio is only as good as the load was even.
         report["load"]["index_again"] = loadavg()
         _, again = ufsearch_index(args.bin, corpus, work, "ufsearch-index-again")
@@ -631,6 +707,8 @@ def main():
                      + (f"; index time / Tantivy + jieba would be {ag['wall_s'] / tj:.2f}x" if tj else "")
                      + f". Load average (1, 5, 15 min) at the start of each phase: "
                      + ", ".join(f"{k} {v}" for k, v in report["load"].items()) + ".")
+    if report.get("exactness_split"):
+        notes.append(exactness_split_text(report["exactness_split"]))
     if "peers" in report:
         notes.append(f"- peers.py: one process for all peers ({report['peers']['wall_s']:.0f} s), peak RSS "
                      f"{report['peers']['peak_rss_mb']:.0f} MB (it holds the corpus in memory twice).")

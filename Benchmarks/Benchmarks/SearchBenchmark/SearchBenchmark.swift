@@ -157,6 +157,7 @@ let phrases = ["个人信息处理者", "宗教中国化", "数据处理活动",
 
 let postingsPerSecond = BenchmarkMetric.custom("Postings/s (CPU)", polarity: .prefersLarger, useScalingFactor: false)
 let queriesPerSecond = BenchmarkMetric.custom("Queries/s (CPU)", polarity: .prefersLarger, useScalingFactor: false)
+let hitsPerSecond = BenchmarkMetric.custom("Hits/s (CPU)", polarity: .prefersLarger, useScalingFactor: false)
 
 let benchmarks: @Sendable () -> Void = {
     let maxSeconds = Int(ProcessInfo.processInfo.environment["UFSEARCH_BENCH_SECONDS"] ?? "") ?? 5
@@ -250,6 +251,44 @@ let benchmarks: @Sendable () -> Void = {
         return try Fixture()
     } teardown: {
         topK.write()
+        Fixture.removeAll()
+    }
+
+    // The server's hit lines: for the top 10 of each query of the mix (searched in setup), one snippet per
+    // hit as a TSV response makes it (`detail(..., snippets: 1, allMatches: false)`: only as much of a long
+    // document as settles the snippet is decompressed and normalised).
+    let hitLines = Recorder("hit-lines", unit: "hit", metric: hitsPerSecond)
+    Benchmark("hit-lines", configuration: configuration(hitsPerSecond)) { (benchmark: Benchmark, state: (Fixture, [(QueryPlan, [SearchHit])])) in
+        let (fixture, pages) = state
+        var times = [UInt64]()
+        times.reserveCapacity(pages.count)
+        hitLines.begin()
+        var hits = 0
+        var bytes = 0
+        for (plan, page) in pages {
+            let t = Recorder.now(CLOCK_MONOTONIC)
+            for h in page {
+                let d = try fixture.searcher.detail(id: h.id, plan: plan, snippets: 1, allMatches: false)
+                bytes &+= d.plainSnippet.utf8.count
+                hits += 1
+            }
+            times.append(Recorder.now(CLOCK_MONOTONIC) - t)
+        }
+        blackHole(bytes)
+        hitLines.end(benchmark, ops: hits, singles: times)
+        hitLines.extra = bytes
+    } setup: {
+        hitLines.reset()
+        let fixture = try Fixture()
+        var options = SearchOptions()
+        options.exactTotal = false
+        let pages = try fixture.queries.map { q -> (QueryPlan, [SearchHit]) in
+            let r = try fixture.searcher.search(q, options: options)
+            return (r.plan, r.hits)
+        }
+        return (fixture, pages)
+    } teardown: {
+        hitLines.write()
         Fixture.removeAll()
     }
 }
