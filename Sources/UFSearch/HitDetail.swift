@@ -33,8 +33,10 @@ extension Searcher {
     /// same as the whole text's), or when a long document's first 16 KiB hold enough matches
     /// for them, or the region around the matches of a long document between two of its anchors
     /// (see ``anchoredDetail(segment:doc:plan:snippets:width:)``); `matches` then lists those in
-    /// the part read.
-    public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80, allMatches: Bool = true) throws -> HitDetail {
+    /// the part read. `occurrences`, the hit's ``SearchHit/occurrences``, lets a region around
+    /// the first match settle the snippets when it holds that many matches (all of them).
+    public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80, allMatches: Bool = true,
+                       occurrences: Int? = nil) throws -> HitDetail {
         guard let (s, l) = snapshot.locate(id), !snapshot.segments[s].isDeleted(l) else { return HitDetail(matches: [], snippets: []) }
         let segment = snapshot.segments[s]
         if !allMatches {
@@ -43,7 +45,8 @@ extension Searcher {
             let head = try segment.withOriginal(l, limit: Self.snippetPrefix + 1) { bytes, info -> HitDetail? in
                 if info.encoding == .utf8 {
                     utf8Size = Int(info.size)
-                    if let d = detailAroundFirstCandidate(bytes, isWhole: bytes.count == utf8Size, plan: plan, snippets: count, width: width) {
+                    if let d = detailAroundFirstCandidate(bytes, isWhole: bytes.count == utf8Size, plan: plan, snippets: count, width: width,
+                                                          knownMatches: occurrences) {
                         return d
                     }
                     if let d = detailFromPrefixes(bytes, limits: Self.shortPrefixes, plan: plan, snippets: count, width: width) { return d }

@@ -275,9 +275,11 @@ extension Searcher {
                 }
                 // Verify every run.
                 var isMatch = true
+                var occurrences = 0
                 for j in 0..<refs.count {
                     let (n, starts) = try refs[j]._withUnsafeGuaranteedRef { c in (try c.verify(needStarts: needStarts), c.starts) }
                     if n == 0 { isMatch = false; break }
+                    occurrences &+= n
                     scorer.setOccurrences(j, count: UInt32(n), starts: starts)
                 }
                 guard isMatch else { continue }
@@ -290,7 +292,8 @@ extension Searcher {
                 let ws = try words ?? scorer.wordScore(d, dl: dl, parts: &noParts)
                 let score = scorer.score(words: ws, dl: dl)
                 scoredCount += 1
-                Self.offer(Candidate(score: score, id: id, segment: si, local: d, explanation: nil), to: &heap, keeping: k)
+                Self.offer(Candidate(score: score, id: id, segment: si, local: d, explanation: nil,
+                                     occurrences: Int32(clamping: occurrences)), to: &heap, keeping: k)
                 if heap.count >= k, let w = heap.min {
                     full = true
                     worstScore = w.score

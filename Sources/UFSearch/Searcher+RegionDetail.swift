@@ -20,9 +20,7 @@ extension Searcher {
     /// its snippets might differ from the whole text's.
     func anchoredDetail(segment: SegmentReader, doc l: Int, plan: QueryPlan, snippets count: Int, width: Int) throws -> HitDetail? {
         let sequences = plan.positiveSequences
-        guard count > 0, !sequences.isEmpty,
-              sequences.allSatisfy({ $0.units.allSatisfy { if case .char = $0 { true } else { false } } })
-        else { return nil }
+        guard count > 0, indexMatchesAreHighlighterMatches(plan) else { return nil }
         let (info, block, offset) = try segment.docs.info(l)
         guard info.encoding == .utf8, !info.anchors.isEmpty else { return nil }
         var starts = [UInt32](), longest: UInt32 = 0
@@ -60,11 +58,21 @@ extension Searcher {
         }
     }
 
+    /// Whether the index's matches of `plan`'s positive sequences are exactly the highlighter's:
+    /// there is one, and each is all Han and kana characters (no letter or number runs, whose
+    /// tokens the highlighter compares differently).
+    func indexMatchesAreHighlighterMatches(_ plan: QueryPlan) -> Bool {
+        let sequences = plan.positiveSequences
+        return !sequences.isEmpty && sequences.allSatisfy { $0.units.allSatisfy { if case .char = $0 { true } else { false } } }
+    }
+
     /// The snippets of a whole UTF-8 text found in `region`, its bytes from `from` on (to its
     /// end when `reachesEnd`): `from` is 0 or just before a basic Han character (as a
     /// ``UFIndex/UnitAnchor``), no match of the text starts before it, and the region's end,
     /// unless the text's, is a ``Highlighter/prefixCut(_:near:)``. Nil unless the region
-    /// settles them: it holds every match (`holdsEveryMatch`, or it reaches the end; see
+    /// settles them: it holds every match (`holdsEveryMatch`; or it reaches the end; or it holds
+    /// `knownMatches` merged matches, the text's count of the index's matches, which are the
+    /// highlighter's: each merged match holds at least one of them; see
     /// ``Highlighter/regionDetail(decoded:matches:width:count:atTextStart:atTextEnd:)``) or the
     /// snippets end before the matches it cannot know (see
     /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:atTextStart:)``).
@@ -72,7 +80,7 @@ extension Searcher {
     /// whole text, the region shows that no match starts before (`from` when it does not
     /// show that much past it).
     func settledDetail(region: UnsafeRawBufferPointer, at from: Int, reachesEnd: Bool, holdsEveryMatch: Bool = false,
-                       plan: QueryPlan, snippets count: Int, width: Int) -> (detail: HitDetail?, matchFree: Int) {
+                       knownMatches: Int? = nil, plan: QueryPlan, snippets count: Int, width: Int) -> (detail: HitDetail?, matchFree: Int) {
         guard let decoded = try? DecodedText.decode(region), decoded.encoding == .utf8 else { return (nil, from) }
         let patterns = highlightPatterns(plan)
         var matchFree = 0
@@ -81,6 +89,11 @@ extension Searcher {
             if reachesEnd || holdsEveryMatch {
                 return Highlighter.regionDetail(decoded: decoded, matches: m, width: width, count: count,
                                                 atTextStart: from == 0, atTextEnd: reachesEnd)
+            }
+            if let k = knownMatches, k > 0, m.count >= k,
+               let d = Highlighter.regionDetail(decoded: decoded, matches: m, width: width, count: count,
+                                                atTextStart: from == 0, atTextEnd: false) {
+                return d
             }
             if let known = Highlighter.knownEnd(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
                                                 patterns: patterns) {
@@ -113,10 +126,13 @@ extension Searcher {
     /// ``Highlighter/prefixCut(_:near:)`` after it, or at the end of the text. A region in which
     /// no match starts (the place was a false candidate: 宗教事务 for 宗教界) shows that none
     /// starts before its known end either, and the scan goes on from there, up to
-    /// ``candidateAttempts`` regions.
+    /// ``candidateAttempts`` regions. `knownMatches`, how many times the positive sequences
+    /// occur in the whole text by the index (``SearchHit/occurrences``), settles a region that
+    /// holds that many.
     func detailAroundFirstCandidate(_ bytes: UnsafeRawBufferPointer, isWhole: Bool, plan: QueryPlan, snippets count: Int,
-                                    width: Int) -> HitDetail? {
+                                    width: Int, knownMatches: Int? = nil) -> HitDetail? {
         guard count > 0, let filter = matchStartFilter(plan) else { return nil }
+        let known = indexMatchesAreHighlighterMatches(plan) ? knownMatches : nil
         var scan = 0
         for _ in 0..<Self.candidateAttempts {
             let first = scan + filter.firstCandidate(in: UnsafeRawBufferPointer(rebasing: bytes[scan...]))
@@ -140,7 +156,8 @@ extension Searcher {
                 return nil
             }
             let (d, matchFree) = settledDetail(region: UnsafeRawBufferPointer(rebasing: bytes[from..<to]), at: from,
-                                               reachesEnd: to == bytes.count, plan: plan, snippets: count, width: width)
+                                               reachesEnd: to == bytes.count, knownMatches: known, plan: plan, snippets: count,
+                                               width: width)
             if let d { return d }
             guard matchFree > first else { return nil }
             scan = matchFree

@@ -47,6 +47,12 @@ public struct SearchHit: Sendable {
     public var score: Double
     /// The score's breakdown, with `--explain`.
     public var explanation: Explanation?
+    /// How often the query's positive terms occur in the document, summed over them (each
+    /// term's match starts, overlapping ones included), when the search counted them: a ranked
+    /// page does, the exhaustive path (`--all`, `--count`, `--explain`, OR, NOT) does not.
+    /// ``Searcher/detail(id:plan:snippets:width:allMatches:occurrences:)`` uses it to tell when a
+    /// region around the first match holds them all.
+    public var occurrences: Int?
 }
 
 /// The answer to a query.
@@ -141,7 +147,8 @@ public final class Searcher {
         var hits = [SearchHit]()
         for (i, c) in best[start...].enumerated() {
             let info = try snapshot.segments[c.segment].info(Int(c.local))
-            hits.append(SearchHit(rank: start + i + 1, id: c.id, info: info, score: c.score, explanation: c.explanation))
+            hits.append(SearchHit(rank: start + i + 1, id: c.id, info: info, score: c.score, explanation: c.explanation,
+                                  occurrences: c.occurrences >= 0 ? Int(c.occurrences) : nil))
         }
         return hits
     }
@@ -163,6 +170,8 @@ public final class Searcher {
         var segment: Int
         var local: Int32
         var explanation: Explanation?
+        /// The query's positive terms' occurrences in the document (see ``SearchHit/occurrences``), -1: not counted.
+        var occurrences: Int32 = -1
 
         static func < (a: Candidate, b: Candidate) -> Bool {
             a.score != b.score ? a.score < b.score : a.id > b.id

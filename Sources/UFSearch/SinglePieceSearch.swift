@@ -82,8 +82,8 @@ extension Searcher {
                     try pit.pointee.advance(to: d)
                     if pit.pointee.doc == d {
                         scored += 1
-                        Self.offer(Candidate(score: score, id: base + Int(d), segment: si, local: d, explanation: nil),
-                                   to: &heap, keeping: k)
+                        Self.offer(Candidate(score: score, id: base + Int(d), segment: si, local: d, explanation: nil,
+                                             occurrences: Int32(clamping: pit.pointee.tf)), to: &heap, keeping: k)
                         if heap.count >= k, let w = heap.min { worst = w.score }
                     }
                 }
@@ -102,7 +102,8 @@ extension Searcher {
                     let d = it.pointee.doc
                     let id = snapshot.bases[si] + Int(d)
                     if !seg.isDeleted(Int(d)) && !ranked.contains(id) {
-                        Self.offer(Candidate(score: 0, id: id, segment: si, local: d, explanation: nil), to: &heap, keeping: k)
+                        Self.offer(Candidate(score: 0, id: id, segment: si, local: d, explanation: nil,
+                                             occurrences: Int32(clamping: it.pointee.tf)), to: &heap, keeping: k)
                         if heap.count >= k { break segments }
                     }
                     try it.pointee.next()
@@ -166,7 +167,8 @@ extension Searcher {
                 }
                 let score = ws + (0.0 + phrase)
                 scored += 1
-                Self.offer(Candidate(score: score, id: base + Int(d), segment: si, local: d, explanation: nil), to: &heap, keeping: k)
+                Self.offer(Candidate(score: score, id: base + Int(d), segment: si, local: d, explanation: nil,
+                                     occurrences: Int32(clamping: pit.pointee.tf)), to: &heap, keeping: k)
                 if heap.count >= k, let w = heap.min { worst = w.score }
             }
             withExtendedLifetime((pieceCursor, wordCursors)) {}

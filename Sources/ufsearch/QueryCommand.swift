@@ -168,7 +168,7 @@ struct QuerySettings {
         if files { for h in r.hits { Output.line(h.info.path) }; return }
         let useColor = color.enabled
         for h in r.hits {
-            let d = try searcher.detail(id: h.id, plan: r.plan, allMatches: json)
+            let d = try searcher.detail(id: h.id, plan: r.plan, allMatches: json, occurrences: h.occurrences)
             if json {
                 Output.line(HitJSON.line(h, detail: d, query: nil))
             } else {

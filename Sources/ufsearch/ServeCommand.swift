@@ -91,7 +91,7 @@ final class SearchBackend: ServerBackend, @unchecked Sendable {
             do { r = try s.search(query, options: o) } catch let e as QueryError { throw BadQuery(message: e.description) }
             let hits = try r.hits.map { h -> ServerHit in
                 // JSON clients get every match; TSV shows none, so a long document's start may do for the snippet.
-                let d = try s.detail(id: h.id, plan: r.plan, snippets: 1, allMatches: withMatches)
+                let d = try s.detail(id: h.id, plan: r.plan, snippets: 1, allMatches: withMatches, occurrences: h.occurrences)
                 return ServerHit(rank: h.rank, id: h.id, path: h.info.path, title: h.info.title, score: h.score,
                                  snippet: d.plainSnippet, matches: d.matches.map { ($0.lowerBound, $0.upperBound) })
             }

@@ -135,6 +135,54 @@ import UFTestSupport
         #expect(pastFalse > 30)  // regions found past a first region of false candidates
     }
 
+    /// A hit's count of occurrences, from the ranked page, settles two snippets from the region
+    /// around its only match: without it the region cannot tell that no second match follows,
+    /// and a longer part of the text is read. The snippets are the whole text's.
+    @Test func aKnownCountSettlesTheRegionAroundTheOnlyMatch() throws {
+        let filler = String(repeating: "工作要点", count: 200)  // 2,400 bytes
+        let far = String(repeating: "工作要点", count: 1200)    // 14,400 bytes
+        let ix = try TestIndex([("one.txt", filler + "宗教界" + far),
+                                ("two.txt", filler + "宗教界" + far + "宗教界" + filler),
+                                ("three.txt", "宗教界宗教界" + filler + "宗教界" + far)])
+        var o = SearchOptions()
+        o.exactTotal = false
+        for (q, expected) in [("宗教界", ["one.txt": 1, "two.txt": 2, "three.txt": 3]), ("宗教", ["one.txt": 1, "two.txt": 2, "three.txt": 3])] {
+            let r = try ix.searcher.search(q, options: o)
+            var counts = [String: Int]()
+            for h in r.hits {
+                let name = String(h.info.path.split(separator: "/").last ?? "")
+                let n = try #require(h.occurrences, "\(q) \(name)")
+                counts[name] = n
+                let (s, l) = try #require(ix.searcher.snapshot.locate(h.id))
+                let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: 2, allMatches: true)
+                func region(_ known: Int?) throws -> HitDetail? {
+                    try ix.searcher.snapshot.segments[s].withOriginal(l) { bytes, _ in
+                        ix.searcher.detailAroundFirstCandidate(bytes, isWhole: true, plan: r.plan, snippets: 2, width: 80, knownMatches: known)
+                    }
+                }
+                let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: 2, allMatches: false, occurrences: n)
+                expectSameSnippets(part.snippets, whole.snippets, "\(q) \(name)")
+                switch name {
+                case "one.txt":
+                    #expect(try region(nil) == nil, "\(q): one match, and nothing says no second follows")
+                    let settled = try #require(try region(n), "\(q)")
+                    expectSameSnippets(settled.snippets, whole.snippets, "\(q) \(name)")
+                case "two.txt":
+                    // The second match is 14 KB on: no region around the first holds two.
+                    #expect(try region(n) == nil, "\(q)")
+                    // A wrong count would settle it with one snippet where the text has two: it
+                    // is the count, not the region, that settles the first case.
+                    #expect(try region(1)?.snippets.count == 1, "\(q)")
+                    #expect(whole.snippets.count == 2)
+                default:
+                    // 宗教界宗教界: two occurrences, one merged match; the region cannot hold three.
+                    #expect(try region(n) == nil, "\(q)")
+                }
+            }
+            #expect(counts == expected, "\(q)")
+        }
+    }
+
     /// A region around a false candidate that holds a match but cannot settle two snippets: the
     /// scan goes on from that match, never past it, so the next region cannot skip it (its
     /// snippets would then start at the later matches).

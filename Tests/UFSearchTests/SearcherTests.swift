@@ -60,8 +60,10 @@ final class TestIndex {
     }
 
     /// For every hit of each of `queries` (all of them) and for one and two snippets: expects
-    /// the hit line (``Searcher/detail(id:plan:snippets:width:allMatches:)`` without every match)
-    /// to show the whole text's snippets, then calls `body` with the case and the hit line.
+    /// the hit line (``Searcher/detail(id:plan:snippets:width:allMatches:occurrences:)`` without
+    /// every match) to show the whole text's snippets, then calls `body` with the case and the
+    /// hit line. The same hits from a ranked page, which counts each one's occurrences, must show
+    /// them too when the hit line is given that count.
     func forEachHitLine(_ queries: [String], _ body: (HitLineCase, HitDetail) throws -> Void) throws {
         for q in queries {
             var o = SearchOptions()
@@ -74,6 +76,20 @@ final class TestIndex {
                     let part = try searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
                     expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
                     try body(HitLineCase(query: q, plan: r.plan, hit: h, segment: s, local: l, count: count, whole: whole), part)
+                }
+            }
+            var ranked = SearchOptions()
+            ranked.exactTotal = false
+            ranked.limit = r.hits.count
+            let page = try searcher.search(q, options: ranked)
+            for h in page.hits {
+                guard let n = h.occurrences else { continue }
+                for count in [1, 2] {
+                    let whole = try searcher.detail(id: h.id, plan: page.plan, snippets: count, allMatches: true)
+                    let part = try searcher.detail(id: h.id, plan: page.plan, snippets: count, allMatches: false, occurrences: n)
+                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path), \(n) occurrences")
+                    // Each merged match of the whole text holds at least one occurrence.
+                    #expect(whole.matches.count <= n, "\(q) \(h.info.path)")
                 }
             }
         }

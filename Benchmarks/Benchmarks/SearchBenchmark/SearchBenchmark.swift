@@ -254,9 +254,9 @@ let benchmarks: @Sendable () -> Void = {
         Fixture.removeAll()
     }
 
-    // The server's hit lines: for the top 10 of each query of the mix (searched in setup), one snippet per
-    // hit as a TSV response makes it (`detail(..., snippets: 1, allMatches: false)`: only as much of a long
-    // document as settles the snippet is decompressed and normalised).
+    // The server's hit lines: for the top 10 of each query of the mix (searched in setup), one snippet
+    // per hit as a TSV response makes it (`detail(..., snippets: 1, allMatches: false, occurrences:)`:
+    // only as much of a long document as settles the snippet is decompressed and normalised).
     let hitLines = Recorder("hit-lines", unit: "hit", metric: hitsPerSecond)
     Benchmark("hit-lines", configuration: configuration(hitsPerSecond)) { (benchmark: Benchmark, state: (Fixture, [(QueryPlan, [SearchHit])])) in
         let (fixture, pages) = state
@@ -268,7 +268,7 @@ let benchmarks: @Sendable () -> Void = {
         for (plan, page) in pages {
             let t = Recorder.now(CLOCK_MONOTONIC)
             for h in page {
-                let d = try fixture.searcher.detail(id: h.id, plan: plan, snippets: 1, allMatches: false)
+                let d = try fixture.searcher.detail(id: h.id, plan: plan, snippets: 1, allMatches: false, occurrences: h.occurrences)
                 bytes &+= d.plainSnippet.utf8.count
                 hits += 1
             }
