@@ -34,7 +34,9 @@ extension Searcher {
     /// for them, or the region around the matches of a long document between two of its anchors
     /// (see ``anchoredDetail(segment:doc:plan:snippets:width:)``); `matches` then lists those in
     /// the part read. `occurrences`, the hit's ``SearchHit/occurrences``, lets a region around
-    /// the first match settle the snippets when it holds that many matches (all of them).
+    /// the first match settle the snippets when it holds that many matches (all of them); with
+    /// `allMatches`, such a region (or one that reaches the end of the text) also gives every
+    /// match, and the rest of the text is not normalised.
     public func detail(id: Int, plan: QueryPlan, snippets count: Int = 2, width: Int = 80, allMatches: Bool = true,
                        occurrences: Int? = nil) throws -> HitDetail {
         guard let (s, l) = snapshot.locate(id), !snapshot.segments[s].isDeleted(l) else { return HitDetail(matches: [], snippets: []) }
@@ -67,6 +69,14 @@ extension Searcher {
                 }
                 if let d { return d }
             }
+        }
+        if allMatches, let n = occurrences, n > 0 {
+            let d = try segment.withOriginal(l, limit: Self.snippetPrefix + 1) { bytes, info -> HitDetail? in
+                guard info.encoding == .utf8 else { return nil }
+                return detailAroundFirstCandidate(bytes, isWhole: bytes.count == Int(info.size), plan: plan, snippets: count,
+                                                  width: width, knownMatches: n, everyMatch: true)
+            }
+            if let d { return d }
         }
         return try segment.withOriginal(l) { bytes, _ in try detail(bytes: bytes, plan: plan, snippets: count, width: width) }
     }

@@ -76,11 +76,13 @@ extension Searcher {
     /// ``Highlighter/regionDetail(decoded:matches:width:count:atTextStart:atTextEnd:)``) or the
     /// snippets end before the matches it cannot know (see
     /// ``Highlighter/prefixDetail(decoded:normalized:units:unitCount:patterns:matches:width:count:atTextStart:)``).
-    /// Matches are the region's, as byte ranges of the whole text. Also returns where, in the
-    /// whole text, the region shows that no match starts before (`from` when it does not
-    /// show that much past it).
+    /// Matches are the region's, as byte ranges of the whole text. With `everyMatch`, only a
+    /// region that holds every match settles them (its matches are then all of the text's).
+    /// Also returns where, in the whole text, the region shows that no match starts before
+    /// (`from` when it does not show that much past it).
     func settledDetail(region: UnsafeRawBufferPointer, at from: Int, reachesEnd: Bool, holdsEveryMatch: Bool = false,
-                       knownMatches: Int? = nil, plan: QueryPlan, snippets count: Int, width: Int) -> (detail: HitDetail?, matchFree: Int) {
+                       knownMatches: Int? = nil, everyMatch: Bool = false, plan: QueryPlan, snippets count: Int,
+                       width: Int) -> (detail: HitDetail?, matchFree: Int) {
         guard let decoded = try? DecodedText.decode(region), decoded.encoding == .utf8 else { return (nil, from) }
         let patterns = highlightPatterns(plan)
         var matchFree = 0
@@ -99,6 +101,7 @@ extension Searcher {
                                                 patterns: patterns) {
                 matchFree = min(known, m.first?.lowerBound ?? known)
             }
+            if everyMatch { return nil }
             return Highlighter.prefixDetail(decoded: decoded, normalized: norm, units: highlightUnits, unitCount: n,
                                             patterns: patterns, matches: m, width: width, count: count, atTextStart: from == 0)
         }
@@ -128,9 +131,10 @@ extension Searcher {
     /// starts before its known end either, and the scan goes on from there, up to
     /// ``candidateAttempts`` regions. `knownMatches`, how many times the positive sequences
     /// occur in the whole text by the index (``SearchHit/occurrences``), settles a region that
-    /// holds that many.
+    /// holds that many. With `everyMatch`, only a region that holds every match settles the
+    /// detail, whose matches are then all of the text's.
     func detailAroundFirstCandidate(_ bytes: UnsafeRawBufferPointer, isWhole: Bool, plan: QueryPlan, snippets count: Int,
-                                    width: Int, knownMatches: Int? = nil) -> HitDetail? {
+                                    width: Int, knownMatches: Int? = nil, everyMatch: Bool = false) -> HitDetail? {
         guard count > 0, let filter = matchStartFilter(plan) else { return nil }
         let known = indexMatchesAreHighlighterMatches(plan) ? knownMatches : nil
         var scan = 0
@@ -156,8 +160,8 @@ extension Searcher {
                 return nil
             }
             let (d, matchFree) = settledDetail(region: UnsafeRawBufferPointer(rebasing: bytes[from..<to]), at: from,
-                                               reachesEnd: to == bytes.count, knownMatches: known, plan: plan, snippets: count,
-                                               width: width)
+                                               reachesEnd: to == bytes.count, knownMatches: known, everyMatch: everyMatch,
+                                               plan: plan, snippets: count, width: width)
             if let d { return d }
             guard matchFree > first else { return nil }
             scan = matchFree

@@ -223,7 +223,7 @@ struct QuerySettings {
                         if files {
                             Output.line(JSONText.object([("query", JSONText.quote(q)), ("path", JSONText.quote(h.info.path))]))
                         } else {
-                            Output.line(HitJSON.line(h, detail: try searcher.detail(id: h.id, plan: r.plan), query: q))
+                            Output.line(HitJSON.line(h, detail: try searcher.detail(id: h.id, plan: r.plan, occurrences: h.occurrences), query: q))
                         }
                     }
                 }

@@ -137,7 +137,8 @@ import UFTestSupport
 
     /// A hit's count of occurrences, from the ranked page, settles two snippets from the region
     /// around its only match: without it the region cannot tell that no second match follows,
-    /// and a longer part of the text is read. The snippets are the whole text's.
+    /// and a longer part of the text is read. The snippets are the whole text's, and so, when
+    /// every match is asked for, are the matches.
     @Test func aKnownCountSettlesTheRegionAroundTheOnlyMatch() throws {
         let filler = String(repeating: "工作要点", count: 200)  // 2,400 bytes
         let far = String(repeating: "工作要点", count: 1200)    // 14,400 bytes
@@ -155,25 +156,33 @@ import UFTestSupport
                 counts[name] = n
                 let (s, l) = try #require(ix.searcher.snapshot.locate(h.id))
                 let whole = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: 2, allMatches: true)
-                func region(_ known: Int?) throws -> HitDetail? {
+                func region(_ known: Int?, everyMatch: Bool = false) throws -> HitDetail? {
                     try ix.searcher.snapshot.segments[s].withOriginal(l) { bytes, _ in
-                        ix.searcher.detailAroundFirstCandidate(bytes, isWhole: true, plan: r.plan, snippets: 2, width: 80, knownMatches: known)
+                        ix.searcher.detailAroundFirstCandidate(bytes, isWhole: true, plan: r.plan, snippets: 2, width: 80, knownMatches: known,
+                                                               everyMatch: everyMatch)
                     }
                 }
                 let part = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: 2, allMatches: false, occurrences: n)
                 expectSameSnippets(part.snippets, whole.snippets, "\(q) \(name)")
+                let every = try ix.searcher.detail(id: h.id, plan: r.plan, snippets: 2, allMatches: true, occurrences: n)
+                expectSameSnippets(every.snippets, whole.snippets, "\(q) \(name)")
+                #expect(every.matches == whole.matches, "\(q) \(name)")
                 switch name {
                 case "one.txt":
                     #expect(try region(nil) == nil, "\(q): one match, and nothing says no second follows")
                     let settled = try #require(try region(n), "\(q)")
                     expectSameSnippets(settled.snippets, whole.snippets, "\(q) \(name)")
+                    // Every match: the region's are all of them, and no region settles without the count.
+                    #expect(try region(n, everyMatch: true)?.matches == whole.matches, "\(q)")
+                    #expect(try region(nil, everyMatch: true) == nil, "\(q)")
                 case "two.txt":
                     // The second match is 14 KB on: no region around the first holds two.
                     #expect(try region(n) == nil, "\(q)")
                     // A wrong count would settle it with one snippet where the text has two: it
                     // is the count, not the region, that settles the first case.
                     #expect(try region(1)?.snippets.count == 1, "\(q)")
-                    #expect(whole.snippets.count == 2)
+                    #expect(try region(1, everyMatch: true)?.matches.count == 1, "\(q)")
+                    #expect(whole.snippets.count == 2 && whole.matches.count == 2)
                 default:
                     // 宗教界宗教界: two occurrences, one merged match; the region cannot hold three.
                     #expect(try region(n) == nil, "\(q)")

@@ -63,7 +63,8 @@ final class TestIndex {
     /// the hit line (``Searcher/detail(id:plan:snippets:width:allMatches:occurrences:)`` without
     /// every match) to show the whole text's snippets, then calls `body` with the case and the
     /// hit line. The same hits from a ranked page, which counts each one's occurrences, must show
-    /// them too when the hit line is given that count.
+    /// them too when the hit line is given that count, and, with every match asked for, the whole
+    /// text's matches as well.
     func forEachHitLine(_ queries: [String], _ body: (HitLineCase, HitDetail) throws -> Void) throws {
         for q in queries {
             var o = SearchOptions()
@@ -90,6 +91,9 @@ final class TestIndex {
                     expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path), \(n) occurrences")
                     // Each merged match of the whole text holds at least one occurrence.
                     #expect(whole.matches.count <= n, "\(q) \(h.info.path)")
+                    let every = try searcher.detail(id: h.id, plan: page.plan, snippets: count, allMatches: true, occurrences: n)
+                    expectSameSnippets(every.snippets, whole.snippets, "\(q) \(h.info.path), \(n) occurrences, every match")
+                    #expect(every.matches == whole.matches, "\(q) \(h.info.path), \(n) occurrences")
                 }
             }
         }
