@@ -71,10 +71,15 @@ extension Searcher {
             }
         }
         if allMatches, let n = occurrences, n > 0 {
+            // The prefix read for the region is the whole text of a short document: the whole-text
+            // detail then comes from it, not from a second read.
             let d = try segment.withOriginal(l, limit: Self.snippetPrefix + 1) { bytes, info -> HitDetail? in
-                guard info.encoding == .utf8 else { return nil }
-                return detailAroundFirstCandidate(bytes, isWhole: bytes.count == Int(info.size), plan: plan, snippets: count,
-                                                  width: width, knownMatches: n, everyMatch: true)
+                let isWhole = bytes.count == Int(info.size)
+                if info.encoding == .utf8, let d = detailAroundFirstCandidate(bytes, isWhole: isWhole, plan: plan, snippets: count,
+                                                                             width: width, knownMatches: n, everyMatch: true) {
+                    return d
+                }
+                return isWhole ? try detail(bytes: bytes, plan: plan, snippets: count, width: width) : nil
             }
             if let d { return d }
         }
