@@ -70,6 +70,11 @@ final class TestIndex {
             var o = SearchOptions()
             o.all = true
             let r = try searcher.search(q, options: o)
+            var ranked = SearchOptions()
+            ranked.exactTotal = false
+            ranked.limit = r.hits.count
+            var counted = [Int: Int]()  // id → occurrences, from the ranked page
+            for h in try searcher.search(q, options: ranked).hits { counted[h.id] = h.occurrences }
             for h in r.hits {
                 let (s, l) = try #require(searcher.snapshot.locate(h.id))
                 for count in [1, 2] {
@@ -77,21 +82,12 @@ final class TestIndex {
                     let part = try searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false)
                     expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path)")
                     try body(HitLineCase(query: q, plan: r.plan, hit: h, segment: s, local: l, count: count, whole: whole), part)
-                }
-            }
-            var ranked = SearchOptions()
-            ranked.exactTotal = false
-            ranked.limit = r.hits.count
-            let page = try searcher.search(q, options: ranked)
-            for h in page.hits {
-                guard let n = h.occurrences else { continue }
-                for count in [1, 2] {
-                    let whole = try searcher.detail(id: h.id, plan: page.plan, snippets: count, allMatches: true)
-                    let part = try searcher.detail(id: h.id, plan: page.plan, snippets: count, allMatches: false, occurrences: n)
-                    expectSameSnippets(part.snippets, whole.snippets, "\(q) \(h.info.path), \(n) occurrences")
+                    guard let n = counted[h.id] else { continue }
+                    let known = try searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: false, occurrences: n)
+                    expectSameSnippets(known.snippets, whole.snippets, "\(q) \(h.info.path), \(n) occurrences")
                     // Each merged match of the whole text holds at least one occurrence.
                     #expect(whole.matches.count <= n, "\(q) \(h.info.path)")
-                    let every = try searcher.detail(id: h.id, plan: page.plan, snippets: count, allMatches: true, occurrences: n)
+                    let every = try searcher.detail(id: h.id, plan: r.plan, snippets: count, allMatches: true, occurrences: n)
                     expectSameSnippets(every.snippets, whole.snippets, "\(q) \(h.info.path), \(n) occurrences, every match")
                     #expect(every.matches == whole.matches, "\(q) \(h.info.path), \(n) occurrences")
                 }
