@@ -329,6 +329,7 @@ def run_peers(kit, corpus, work, sample, systems, size):
     rep = json.load(open(os.path.join(pw, "peers.json")))
     rep["peak_rss_mb"] = max_rss_mb(time_v(tv_path))
     rep["wall_s"] = wall
+    rep["work"] = pw
     return rep
 
 
@@ -386,9 +387,7 @@ def exactness_split(ours_ms, theirs):
 
 
 def exactness_split_text(split):
-    """The report's note on the split (empty without one)."""
-    if not split:
-        return ""
+    """The report's note on the split."""
     def group(name, what):
         g = split[name]
         if not g["queries"]:
@@ -648,7 +647,7 @@ def main():
         report["peers"] = pr
         if "tantivy-jieba" in pr.get("systems", {}):
             log("Tantivy + jieba query by query (its index from peers.py), split by its exactness")
-            theirs = tantivy_jieba_per_query(peers, os.path.join(args.work, f"peers-{args.size}"), docs, queries, truths)
+            theirs = tantivy_jieba_per_query(peers, pr["work"], docs, queries, truths)
             if theirs is not None:
                 report["tantivy_jieba_per_query"] = theirs
                 report["exactness_split"] = exactness_split(u["latency"]["per_query_ms"], theirs)
