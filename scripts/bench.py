@@ -481,6 +481,34 @@ def icu_ceiling(path, nproc, mbps):
             "ufsearch_index_mb_s": mbps, "ratio": mbps / (raw * nproc)}
 
 
+def icu_sweep(bin_, corpus, when):
+    """Raw ICU word segmentation of every .txt file of the corpus on every core at once, one pass, wall clock
+    (`AnalysisProfile CORPUS sweep`: the files are read and decoded to UTF-16 first, outside the clock)."""
+    if not bin_:
+        return None
+    log("raw ICU segmentation on every core, one pass (AnalysisProfile sweep),", when)
+    p = subprocess.run([bin_, os.path.realpath(corpus), "sweep"], capture_output=True, text=True)
+    if p.returncode != 0 or not p.stdout.strip():
+        log(f"AnalysisProfile sweep failed (exit {p.returncode}): {p.stderr.strip()[:200]}")
+        return None
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    r["when"] = when
+    r["loadavg"] = loadavg()
+    return r
+
+
+def icu_sweep_report(sweeps, nbytes, index, again):
+    """Each sweep beside the index run it follows: the index's MB/s (the corpus's bytes, as the table's) over the
+    sweep's."""
+    pairs = []
+    for s, run in zip(sweeps, [index, again]):
+        if s is None or run is None:
+            continue
+        mb_s = nbytes / 1e6 / run["wall_s"]
+        pairs.append({**s, "index_mb_s": mb_s, "ratio": mb_s / s["mb_s"]})
+    return pairs or None
+
+
 def ratios_text(report):
     rt = report["ratios"]
     lines = ["Ratios, ufsearch / peer (below 1: ufsearch faster or smaller):", ""]
@@ -500,6 +528,10 @@ def ratios_text(report):
                      f"{c['ufsearch_index_mb_s']:.1f} / {c['ceiling_mb_s']:.1f} MB/s = {c['ratio'] * 100:.0f}%")
     else:
         lines.append("- ICU ceiling: no bench-work/bench-analysis.tsv (run scripts/bench-analysis to add it)")
+    for p in report.get("icu_sweep") or []:
+        lines.append(f"- index throughput vs raw ICU segmentation of this corpus on {p['threads']} threads at once, one pass, "
+                     f"wall clock ({p['when']}; `AnalysisProfile CORPUS sweep`, {p['mb_s']:.1f} MB/s, "
+                     f"{p['cpu_s']:.1f} s CPU): {p['index_mb_s']:.1f} / {p['mb_s']:.1f} MB/s = {p['ratio'] * 100:.0f}%")
     return "\n".join(lines)
 
 
@@ -558,6 +590,7 @@ def main():
     a.add_argument("--server-seconds", type=float, default=10)
     a.add_argument("--analysis-tsv", default="")
     a.add_argument("--ping-client", default="", help="a build of scripts/ping.c (PINGs without Python)")
+    a.add_argument("--icu-sweep", default="", help="a build of Benchmarks' AnalysisProfile (raw ICU on every core)")
     args = a.parse_args()
     t_start = time.perf_counter()
     started = datetime.datetime.now()
@@ -588,6 +621,7 @@ def main():
     report["load"] = {"index": loadavg()}
     idx, index = ufsearch_index(args.bin, corpus, work)
     log(f"ufsearch index: {index['wall_s']:.2f} s, peak RSS {index['peak_rss_mb']:.0f} MB: {index['summary']}")
+    sweeps = [icu_sweep(args.icu_sweep, corpus, "after the index")]
     u = {"index": index}
     total_bytes = int(index["stats"].get("bytes.total", "0").split()[0] or 0)
     u["index_bytes"] = total_bytes
@@ -657,8 +691,10 @@ def main():
         shutil.rmtree(os.path.join(work, "ufsearch-index-again"), ignore_errors=True)
         u["index_again"] = {k: again[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "summary")}
         log(f"ufsearch index again: {again['wall_s']:.2f} s")
+        sweeps.append(icu_sweep(args.icu_sweep, corpus, "after the second index"))
     report["ratios"] = ratios(report)
     report["icu_ceiling"] = icu_ceiling(args.analysis_tsv, report["machine"]["nproc"], u["mb_s"])
+    report["icu_sweep"] = icu_sweep_report(sweeps, nbytes, index, u.get("index_again"))
     report["loadavg_end"] = loadavg()
     report["wall_s"] = time.perf_counter() - t_start
 
