@@ -129,7 +129,7 @@ import UFTestSupport
             fromRegion += 1
             let filter = try #require(ix.searcher.matchStartFilter(c.plan))
             let first = try c.withOriginal(ix) { filter.firstCandidate(in: $0) }
-            if let m = c.whole.matches.first, m.lowerBound > first + Searcher.regionAfter * c.count { pastFalse += 1 }
+            if let m = c.whole.matches.first, m.lowerBound > first + Searcher.regionAfter(snippets: c.count) { pastFalse += 1 }
         }
         #expect(fromRegion > 60)
         #expect(pastFalse > 30)  // regions found past a first region of false candidates
