@@ -25,6 +25,9 @@ struct MatchStartFilter {
     /// each packed as `b0 << 16 | b1 << 8 | b2`, and the same for its second character when
     /// that is a basic Han character too (else nil: the first one alone is looked for).
     let sequences: [(first: [UInt32], second: [UInt32]?)]
+    /// Every sequence's first forms together: a character of the basic Han block (or of
+    /// extension A, which shares its lead bytes) not among them starts no match.
+    let anyFirst: [UInt32]
 
     private static func isBasicHan(_ c: UInt32) -> Bool { (0x4E00...0x9FFF).contains(c) }
 
@@ -44,6 +47,7 @@ struct MatchStartFilter {
         sequences = prefixes.map { p in
             (Self.forms(p.first), p.second.flatMap { Self.isBasicHan($0) ? Self.forms($0) : nil })
         }
+        anyFirst = Array(Set(sequences.flatMap(\.first))).sorted()
     }
 
     /// The three UTF-8 bytes of a BMP code point from U+0800 on, packed.
@@ -84,6 +88,15 @@ struct MatchStartFilter {
         return second.contains(v) || !isBasicHan(c)
     }
 
+    /// Whether packed character `v` is one of ``anyFirst``.
+    @inline(__always)
+    private func isFirstForm(_ v: UInt32) -> Bool {
+        anyFirst.withUnsafeBufferPointer { forms in
+            for f in forms where f == v { return true }
+            return false
+        }
+    }
+
     /// The offset of the first character in `bytes` (UTF-8, from a character boundary) where a
     /// match can start; `bytes.count` when there is none. Conservative at the end: a character
     /// cut by the end of `bytes` counts as a candidate.
@@ -97,6 +110,9 @@ struct MatchStartFilter {
             // A supplementary-plane character (or a byte no UTF-8 text has here).
             guard b0 < 0xF0, i &+ 2 < n else { return i }
             let (v, c) = Self.character(bytes, at: i)
+            // U+4000...U+9FFF (most of a Chinese text): neither compatibility Han nor a candidate
+            // unless it is one of the first forms.
+            if b0 >= 0xE4 && b0 <= 0xE9 && !isFirstForm(v) { i &+= 3; continue }
             for s in sequences where s.first.contains(v) {
                 guard let second = s.second else { return i }
                 if Self.mayContinue(bytes, at: i &+ 3, with: second) { return i }
