@@ -223,6 +223,27 @@ struct NormalizerEntries {
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(20))")
     }
+
+    /// Every unit the fast path takes as plain Han (normalised to itself, with no table entry
+    /// looked at, as a unit or as the unit after another) is its own chunk and its own form by
+    /// ICU; and every other unit of the basic block is changed by the Traditional→Simplified table.
+    @Test func plainHanUnitsAreTheirOwnChunks() throws {
+        let n = try Normalizer()
+        let changed = Set(Normalizer.traditionalPairs.map(\.from))
+        var wrong = [String](), plain = 0
+        for c in 0...0xFFFF {
+            let u = UInt16(c)
+            let reference = n.referenceEntry(u)
+            if n.isPlainHan(u) {
+                plain += 1
+                if reference.joins || reference.units != [u] { wrong.append("U+\(String(c, radix: 16))") }
+            } else if (0x4E00...0x9FFF).contains(c) && !changed.contains(UInt32(c)) {
+                wrong.append("U+\(String(c, radix: 16)) (unchanged, not plain)")
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(20))")
+        #expect(plain > 18_000)
+    }
 }
 
 struct UTF16Strings {
