@@ -45,7 +45,8 @@ public final class Normalizer {
     /// of units actually met are ever touched (a zero-filled array wrote all 64 pages of it,
     /// 64 page faults in every query process).
     private let table: UnsafeMutablePointer<UInt32>
-    /// ``changedHanBits``: a unit of the basic Han block whose bit is clear is its own entry.
+    /// ``changedHanBits``: a unit of the basic Han block whose bit is clear is its own entry. Kept
+    /// here so that `fill`'s loop reads a stored pointer, not a lazily initialised global.
     private let changedHan: UnsafePointer<UInt64>
     private var multi: [[UInt16]] = []
     private var astral: [UInt32: [UInt16]] = [:]

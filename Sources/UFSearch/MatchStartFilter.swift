@@ -88,15 +88,6 @@ struct MatchStartFilter {
         return second.contains(v) || !isBasicHan(c)
     }
 
-    /// Whether packed character `v` is one of ``anyFirst``.
-    @inline(__always)
-    private func isFirstForm(_ v: UInt32) -> Bool {
-        anyFirst.withUnsafeBufferPointer { forms in
-            for f in forms where f == v { return true }
-            return false
-        }
-    }
-
     /// The offset of the first character in `bytes` (UTF-8, from a character boundary) where a
     /// match can start; `bytes.count` when there is none. Conservative at the end: a character
     /// cut by the end of `bytes` counts as a candidate.
@@ -112,7 +103,7 @@ struct MatchStartFilter {
             let (v, c) = Self.character(bytes, at: i)
             // U+4000...U+9FFF (most of a Chinese text): neither compatibility Han nor a candidate
             // unless it is one of the first forms.
-            if b0 >= 0xE4 && b0 <= 0xE9 && !isFirstForm(v) { i &+= 3; continue }
+            if b0 >= 0xE4 && b0 <= 0xE9 && !anyFirst.contains(v) { i &+= 3; continue }
             for s in sequences where s.first.contains(v) {
                 guard let second = s.second else { return i }
                 if Self.mayContinue(bytes, at: i &+ 3, with: second) { return i }

@@ -113,7 +113,7 @@ extension Searcher {
     /// Bytes read before a query's first possible match, for the snippet's start.
     static let regionBefore = 256
     /// Bytes read after it, per snippet, for two snippets or more (the CLI's two).
-    static let regionAfter = 768
+    static let regionAfterPerSnippet = 768
     /// Bytes read after it for one snippet (the server's hit lines). A snippet around the first match
     /// needs much less than two do. Callgrind of the server answering the 180 M bench queries twice
     /// (`QUERY limit=10`), with the same output each time: 2,007 million instructions at 768,
@@ -124,7 +124,7 @@ extension Searcher {
 
     /// Bytes read after a query's first possible match for `count` snippets.
     static func regionAfter(snippets count: Int) -> Int {
-        count == 1 ? regionAfterOneSnippet : regionAfter * count
+        count == 1 ? regionAfterOneSnippet : regionAfterPerSnippet * count
     }
 
     /// Regions ``detailAroundFirstCandidate(_:isWhole:plan:snippets:width:)`` reads past false
@@ -162,7 +162,7 @@ extension Searcher {
                 while p > lowest && !isCut(p) { p -= 1 }
                 if isCut(p) { from = p } else if p > 0 { return nil }
             }
-            // The end: the text's, or a cut near regionAfter bytes per snippet after the candidate.
+            // The end: the text's, or a cut near regionAfter(snippets:) bytes after the candidate.
             let want = first + Self.regionAfter(snippets: count)
             var to = bytes.count
             if want < bytes.count - 2 {
