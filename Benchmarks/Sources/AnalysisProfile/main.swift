@@ -176,23 +176,27 @@ func processCPU() -> Double {
 }
 
 /// The shares of a sweep: thread `k` counts the words of texts `bounds[k] ..< bounds[k + 1]` with
-/// `segmenters[k]` and writes only `words[k]`, so the threads share nothing mutable.
+/// `segmenters[k]` and writes only slot `k` of `words`, a buffer allocated once, so the threads
+/// share no Swift array they mutate.
 final class SweepJob: @unchecked Sendable {
     let texts: [[UInt16]]
     let bounds: [Int]
     let segmenters: [Segmenter]
-    var words: [Int]
+    let words: UnsafeMutableBufferPointer<Int>
 
     init(texts: [[UInt16]], bounds: [Int], segmenters: [Segmenter]) {
         self.texts = texts
         self.bounds = bounds
         self.segmenters = segmenters
-        words = Array(repeating: 0, count: segmenters.count)
+        words = .allocate(capacity: segmenters.count)
+        words.initialize(repeating: 0)
     }
+
+    deinit { words.deallocate() }
 
     func run(_ k: Int) {
         var n = 0
         for i in bounds[k]..<bounds[k + 1] { n &+= segmenters[k].countWords(texts[i]) }
-        words.withUnsafeMutableBufferPointer { $0[k] = n }
+        words[k] = n
     }
 }
